@@ -1,0 +1,1 @@
+"""The grammar files of ctpx, shipped inside the package (see grammars/ctp.lark)."""

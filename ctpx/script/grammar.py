@@ -217,14 +217,15 @@ def _element_name(tok: Token) -> ElementName:
     if tok.type == "THIS":
         return ElementName(text, NameKind.THIS)
     if tok.type == "PRIVATE_NAME":
-        m = _PRIVATE.match(text.strip(_WRAP) if text[0] in "([" else text)
-        if m is None:  # only a wrapper mismatch can get here
-            m = _PRIVATE.match(text[1:-1])
+        inner = text[1:] if text[0] in "([" else text
+        m = _PRIVATE.match(inner)
+        if m is None:  # a closing wrapper after the element byte
+            m = _PRIVATE.match(inner[:-1])
         byte = int(m.group(3), 16) if m.group(3) else None
         return ElementName(text, NameKind.PRIVATE, group=int(m.group(1), 16),
                            creator=m.group(2), byte=byte)
     if tok.type == "HEX_NAME" and dcm4che_tag(text) is None:
-        inner = text[1:-1] if text[0] in _WRAP else text
+        inner = text.lstrip("([{").rstrip(")]}")
         if "," in inner:
             g, e = inner.split(",")
             tag = (int(g, 16) << 16) | int(e, 16)

@@ -29,7 +29,7 @@ def wheel(tmp_path_factory):
     for name in ("ctpx", "grammars"):
         shutil.copytree(os.path.join(ROOT, name), src / name,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         if os.path.exists(os.path.join(ROOT, name)):
             shutil.copy(os.path.join(ROOT, name), src / name)
     r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",

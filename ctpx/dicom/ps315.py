@@ -214,7 +214,11 @@ class Attribute:
     @property
     def vr(self) -> str | None:
         if self.kind is RowKind.TAG:
-            return dicom_vr(self.tag)
+            vr = dicom_vr(self.tag)
+            # Rows newer than the installed dictionary: the standard's names say what they hold.
+            if vr is None and self.name.endswith("Sequence"):
+                return "SQ"
+            return vr
         if self.kind is RowKind.OVERLAY:
             return dicom_vr(self.tags[0])
         return None

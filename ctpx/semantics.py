@@ -999,7 +999,11 @@ def _describe(e: Effect) -> str:
         return f"replaced by a counter (@integer, key type {d.get('key-type', '')})"
     if k is EffectKind.SHIFT_DATE:
         if "days" in d:
-            return f"date shifted by {d['days']} days"
+            days = d["days"]
+            if re.fullmatch(r"[+-]?\d+", days):
+                return f"date shifted by {days} days"
+            short = days if len(days) <= 24 else days[:21] + "..."
+            return f"date shifted by a parameter that is not a number ({short!r})"
         if "days-from-hash-of" in d:
             return f"date shifted by a hash of {d['days-from-hash-of']}"
         if "days-from-lookup" in d:

@@ -352,3 +352,58 @@ def version_info() -> dict[str, object]:
         "table_e3_10_1_rows": len(_s.SAFE_PRIVATE),
         "generated_by": "scripts/gen_ps315.py",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# What sequences hold (PS3.3 macros), for messages about sequences kept with their items
+#
+# Table E.1-1 says an action on a sequence applies to its whole content, but not what that content
+# is. This short, hand-kept list names the attributes PS3.3 puts into some common sequences (the
+# SOP Instance Reference, Person Identification, Content Item and Request Attributes macros,
+# among others). It only feeds messages; it is not a complete model of PS3.3.
+
+_SOP_REF = (0x00081150, 0x00081155, 0x00081160)
+_PERSON = (0x00401101, 0x00401102, 0x00401103, 0x00401104, 0x00080080, 0x00080081, 0x00080082,
+           0x00081040, 0x00081041)
+_CONTENT_ITEM = (0x0040A160, 0x0040A123, 0x0040A124, 0x0040A120, 0x0040A121, 0x0040A122,
+                 0x0040A032, 0x0040A171, 0x00081199, 0x0040A730)
+_AUTHOR = (0x0040A084, 0x0040A123, 0x00081010, 0x00181002, 0x00080070, 0x00081090, 0x00181000,
+           0x0040A082) + _PERSON
+
+#: Sequence tag -> tags PS3.3 places in its items; ANY_ATTRIBUTE marks "any attribute at all".
+ANY_ATTRIBUTE = -1
+SEQUENCE_CONTENTS: dict[int, tuple[int, ...]] = {
+    0x00081140: _SOP_REF, 0x00082112: _SOP_REF, 0x00081110: _SOP_REF, 0x00081111: _SOP_REF,
+    0x00081120: _SOP_REF, 0x0008114A: _SOP_REF, 0x00081199: _SOP_REF, 0x00081125: _SOP_REF,
+    0x00380004: _SOP_REF,
+    0x00081115: (0x0020000E, 0x0008114A) + _SOP_REF,
+    0x00101002: (0x00100020, 0x00100021, 0x00100022, 0x00100024),
+    0x00400275: (0x00401001, 0x00400009, 0x00400007, 0x00080050, 0x0020000D, 0x00321060,
+                 0x00401002, 0x00081110),
+    0x00400100: (0x00400001, 0x00400002, 0x00400003, 0x00400004, 0x00400005, 0x00400006,
+                 0x00400007, 0x00400009, 0x00400010, 0x00400011, 0x00400012, 0x0040000B),
+    0x0040A073: (0x0040A075, 0x0040A088, 0x0040A027, 0x0040A030),
+    0x0040A078: _AUTHOR, 0x0040A07A: _AUTHOR,
+    0x0040A730: _CONTENT_ITEM, 0x00400555: _CONTENT_ITEM,
+    0x00540016: (0x00181072, 0x00181073, 0x00181078, 0x00181079),
+    0x00080096: _PERSON, 0x00081049: _PERSON, 0x00081052: _PERSON, 0x00081062: _PERSON,
+    0x00081072: _PERSON, 0x0040000B: _PERSON, 0x00401011: _PERSON, 0x00321031: _PERSON,
+    0x00404034: (0x00404037, 0x00404036, 0x00404009),
+    0x00404035: (0x00404037, 0x00404036, 0x00404009),
+    0x00700001: (0x00700006, 0x00700008, 0x00081140),
+    0x30060010: (0x00200052, 0x30060012, 0x30060014),
+    0x30060020: (0x30060024, 0x30060026, 0x30060028, 0x30060038),
+    0x04000550: (ANY_ATTRIBUTE,), 0x04000561: (ANY_ATTRIBUTE,),
+}
+
+
+def sequence_contents(tag: int) -> tuple[Attribute, ...] | None:
+    """Rows of Table E.1-1 that may appear inside the sequence ``tag`` (None: not known;
+    an empty tuple: nothing the table lists). For ANY_ATTRIBUTE sequences, every row."""
+    members = SEQUENCE_CONTENTS.get(tag)
+    if members is None:
+        return None
+    if ANY_ATTRIBUTE in members:
+        return tuple(a for a in attributes() if a.kind is RowKind.TAG)
+    by_tag = _by_tag()
+    return tuple(by_tag[t] for t in members if t in by_tag)

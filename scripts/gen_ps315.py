@@ -139,6 +139,7 @@ def build_e3_10(src: str, meta: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", default=DEFAULT_SOURCE, help="the ps315 folder (default: %(default)s)")
+    ap.add_argument("--out", default=OUT, help="where to write (default: ctpx/dicom)")
     args = ap.parse_args(argv)
     with open(os.path.join(args.source, "table_e1_1.meta.json"), encoding="utf-8") as f:
         meta = json.load(f)
@@ -147,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("EDITION and table_e1_1.meta.json name different editions")
     for name, text in (("_ps315_e1_1.py", build_e1_1(args.source, meta)),
                        ("_ps315_e3_10.py", build_e3_10(args.source, meta))):
-        with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
+        with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
             f.write(text)
-        print(f"wrote ctpx/dicom/{name}", file=sys.stderr)
+        print(f"wrote {os.path.join(args.out, name)}", file=sys.stderr)
     return 0
 
 

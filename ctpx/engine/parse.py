@@ -1,0 +1,309 @@
+"""Read DICOM bytes the way CTP's dcm4che 1.x reader does, into ``model.Level`` trees.
+
+What dcm4che accepts and refuses decides whether CTP quarantines a file, so this reader follows
+it rather than pydicom's more forgiving heuristics:
+
+- format detection: ``DICM`` at offset 128, or a dataset that starts with group 0002 or 0008
+  (little or big endian); anything else is "Unknown Format";
+- the transfer syntax comes from the meta information; without one the dataset is read as
+  explicit VR little endian (dcm4che's default), without meta information the first element
+  decides explicit/implicit and the byte order;
+- implicit VR elements get dcm4che's VR: private creators LO, other private elements UN,
+  dictionary VRs (the first of alternatives such as ``OB,OW``), UN for unknown tags;
+- a value that runs past the end of the data, or an undefined length on anything but a
+  sequence, UN or pixel data, is an error.
+
+Values are memoryviews into the input buffer; nothing is decoded.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+
+from ..dicom.names import dcm4che_vr
+from .model import (ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, SPECIFIC_CHARACTER_SET,
+                    Elem, Level)
+
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+
+#: VRs whose explicit form has two reserved bytes and a 32-bit length.
+LONG_VRS = frozenset({"OB", "OW", "OF", "SQ", "UT", "UN", "OD", "OL", "OV", "UC", "UR", "SV", "UV"})
+KNOWN_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN",
+                       "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"}) | LONG_VRS
+
+MAX_DEPTH = 64
+
+
+class DicomParseError(Exception):
+    """The input cannot be read as DICOM; ``code`` is a RUN outcome code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ParsedFile:
+    """A parsed input: meta elements, the root dataset up to PixelData, pixel data and tail."""
+
+    __slots__ = ("meta", "has_meta", "transfer_syntax", "implicit", "little", "deflated", "root",
+                 "pixel", "tail", "charset_inserted", "buffer")
+
+    def __init__(self):
+        self.meta: dict[int, Elem] = {}
+        self.has_meta = False
+        self.transfer_syntax: str | None = None
+        self.implicit = False
+        self.little = True
+        self.deflated = False
+        self.root = Level()
+        self.pixel: Elem | None = None
+        self.tail: list[Elem] = []
+        self.charset_inserted = False
+        self.buffer = None
+
+
+def implicit_vr(tag: int) -> str:
+    """The VR dcm4che gives an element read from an implicit VR stream."""
+    el = tag & 0xFFFF
+    if el == 0:
+        return "UL"
+    if tag & 0x10000:
+        return "LO" if el < 0x100 else "UN"
+    vr = dcm4che_vr(tag)
+    if not vr:
+        return "UN"
+    vr = vr.split(",", 1)[0]
+    return "OB" if vr == "OX" else vr
+
+
+_vr_cache: dict[int, str] = {}
+
+
+def _implicit_vr_cached(tag: int) -> str:
+    vr = _vr_cache.get(tag)
+    if vr is None:
+        vr = _vr_cache[tag] = implicit_vr(tag)
+    return vr
+
+
+# ------------------------------------------------------------------------------------- reader
+
+class _Reader:
+    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "pixel_level")
+
+    def __init__(self, buf: bytes, implicit: bool, little: bool):
+        self.buf = buf
+        self.mv = memoryview(buf)
+        self.implicit = implicit
+        self.little = little
+        e = "<" if little else ">"
+        self._h4 = struct.Struct(e + "HH").unpack_from
+        self._u16 = struct.Struct(e + "H").unpack_from
+        self._u32 = struct.Struct(e + "L").unpack_from
+
+    def error(self, pos: int, msg: str):
+        raise DicomParseError("RUN11", f"offset {pos}: {msg}")
+
+    def header(self, pos: int, end: int):
+        """(tag, vr, length, value position) of the element at ``pos``."""
+        if pos + 8 > end:
+            self.error(pos, "truncated element header")
+        g, e = self._h4(self.buf, pos)
+        tag = (g << 16) | e
+        if g == 0xFFFE:
+            return tag, None, self._u32(self.buf, pos + 4)[0], pos + 8
+        if self.implicit:
+            return tag, _implicit_vr_cached(tag), self._u32(self.buf, pos + 4)[0], pos + 8
+        b = self.buf[pos + 4:pos + 6]
+        try:
+            vr = b.decode("ascii")
+        except UnicodeDecodeError:
+            vr = "??"
+        if vr in KNOWN_VRS and vr not in LONG_VRS:
+            return tag, vr, self._u16(self.buf, pos + 6)[0], pos + 8
+        if pos + 12 > end:
+            self.error(pos, "truncated element header")
+        if vr not in KNOWN_VRS:
+            vr = "UN"
+        return tag, vr, self._u32(self.buf, pos + 8)[0], pos + 12
+
+    def level(self, pos: int, end: int, parent: Level | None, depth: int,
+              until_delimiter: bool, top: ParsedFile | None = None) -> tuple[Level, int]:
+        if depth > MAX_DEPTH:
+            self.error(pos, "sequences nested too deeply")
+        lv = Level(parent=parent)
+        elems = lv.elems
+        header = self.header
+        while pos < end:
+            tag, vr, length, vpos = header(pos, end)
+            if tag == ITEM_DELIMITER:
+                if until_delimiter:
+                    return lv, vpos
+                self.error(pos, "item delimiter outside an item")
+            if vr is None:
+                self.error(pos, f"unexpected item tag ({tag >> 16:04X},{tag & 0xFFFF:04X})")
+            if length == 0xFFFFFFFF:
+                el, pos = self.undefined(tag, vr, vpos, end, lv, depth)
+            else:
+                nxt = vpos + length
+                if nxt > end:
+                    self.error(pos, f"value of ({tag >> 16:04X},{tag & 0xFFFF:04X}) runs past "
+                                    "the end of the data")
+                if vr == "SQ":
+                    el = Elem(tag, vr, None, self.items(vpos, nxt, lv, depth))
+                else:
+                    el = Elem(tag, vr, self.mv[vpos:nxt])
+                pos = nxt
+            if top is not None and (tag == PIXEL_DATA or top.pixel is not None):
+                if top.pixel is None:
+                    top.pixel = el
+                else:
+                    if tag in (0xFFFAFFFA, 0xFFFCFFFC):
+                        return lv, end
+                    top.tail.append(el)
+                continue
+            elems[tag] = el
+        if until_delimiter:
+            self.error(pos, "item without a delimiter")
+        return lv, pos
+
+    def undefined(self, tag: int, vr: str, pos: int, end: int, parent: Level, depth: int):
+        if vr == "SQ" or vr == "UN":
+            if vr == "UN" and not self.implicit:
+                # An explicit UN of undefined length holds implicit VR little endian items.
+                sub = _Reader(self.buf, True, True)
+                items, pos = sub.items_undefined(pos, end, parent, depth)
+            else:
+                items, pos = self.items_undefined(pos, end, parent, depth)
+            return Elem(tag, "SQ", None, items), pos
+        if vr in ("OB", "OW") or tag == PIXEL_DATA:
+            start = pos
+            while True:
+                itag, _, ilen, ipos = self.header(pos, end)
+                if itag == SEQUENCE_DELIMITER:
+                    return Elem(tag, vr, self.mv[start:pos], undefined=True), ipos
+                if itag != ITEM or ilen == 0xFFFFFFFF or ipos + ilen > end:
+                    self.error(pos, "bad encapsulated pixel data item")
+                pos = ipos + ilen
+        self.error(pos, f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {vr} has an undefined length")
+
+    def _at_item(self, pos: int, end: int) -> bool:
+        if pos + 4 > end:
+            return False
+        g, e = self._h4(self.buf, pos)
+        return (g << 16 | e) in (ITEM, SEQUENCE_DELIMITER)
+
+    def items(self, pos: int, end: int, parent: Level, depth: int) -> list[Level]:
+        out = []
+        while pos < end:
+            tag, _, length, vpos = self.header(pos, end)
+            if tag != ITEM:
+                self.error(pos, "expected a sequence item")
+            if length == 0xFFFFFFFF:
+                lv, pos = self.level(vpos, end, parent, depth + 1, True)
+            else:
+                if vpos + length > end:
+                    self.error(pos, "item runs past the end of its sequence")
+                lv, _ = self.level(vpos, vpos + length, parent, depth + 1, False)
+                pos = vpos + length
+            out.append(lv)
+        return out
+
+    def items_undefined(self, pos: int, end: int, parent: Level, depth: int):
+        out = []
+        while True:
+            tag, _, length, vpos = self.header(pos, end)
+            if tag == SEQUENCE_DELIMITER:
+                return out, vpos
+            if tag != ITEM:
+                self.error(pos, "expected a sequence item")
+            if length == 0xFFFFFFFF:
+                lv, pos = self.level(vpos, end, parent, depth + 1, True)
+            else:
+                if vpos + length > end:
+                    self.error(pos, "item runs past the end of the data")
+                lv, _ = self.level(vpos, vpos + length, parent, depth + 1, False)
+                pos = vpos + length
+            out.append(lv)
+
+
+# ------------------------------------------------------------------------------------- files
+
+def _is_vr(b: bytes) -> bool:
+    try:
+        return b.decode("ascii") in KNOWN_VRS
+    except UnicodeDecodeError:
+        return False
+
+
+def _meta(buf: bytes, pos: int, pf: ParsedFile) -> int:
+    r = _Reader(buf, False, True)
+    end = len(buf)
+    while pos + 8 <= end:
+        g = struct.unpack_from("<H", buf, pos)[0]
+        if g != 0x0002:
+            break
+        tag, vr, length, vpos = r.header(pos, end)
+        if length == 0xFFFFFFFF or vpos + length > end:
+            r.error(pos, "bad file meta information element")
+        pf.meta[tag] = Elem(tag, vr, r.mv[vpos:vpos + length])
+        pos = vpos + length
+    ts = pf.meta.get(0x00020010)
+    if ts is not None:
+        pf.transfer_syntax = bytes(ts.value).decode("ascii", "replace").rstrip("\x00 ")
+    return pos
+
+
+def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None) -> ParsedFile:
+    """Parse a whole file. Raises ``DicomParseError`` with a RUN code where CTP quarantines.
+
+    ``encoding`` = (implicit, little) reads ``data`` as a bare dataset in that encoding (no
+    preamble, no meta information), skipping format detection.
+    """
+    pf = ParsedFile()
+    n = len(data)
+    if encoding is not None:
+        pos = 0
+        pf.implicit, pf.little = encoding
+    elif n >= 132 and data[128:132] == b"DICM":
+        pf.has_meta = True
+        pos = _meta(data, 132, pf)
+    elif n >= 6 and data[0:2] == b"\x02\x00" and _is_vr(data[4:6]):
+        pf.has_meta = True
+        pos = _meta(data, 0, pf)
+    elif n >= 8 and data[0:2] == b"\x08\x00":
+        pos = 0
+        pf.implicit = not _is_vr(data[4:6])
+    elif n >= 8 and data[0:2] == b"\x00\x08":
+        pos = 0
+        pf.little = False
+        pf.implicit = not _is_vr(data[4:6])
+    else:
+        raise DicomParseError("RUN10", "Unknown Format (not a DICOM file)")
+
+    if pf.has_meta:
+        ts = pf.transfer_syntax
+        if ts == IMPLICIT_LE:
+            pf.implicit = True
+        elif ts == EXPLICIT_BE:
+            pf.little = False
+        elif ts == DEFLATED_LE:
+            pf.deflated = True
+            try:
+                d = zlib.decompressobj(-zlib.MAX_WBITS)
+                data = d.decompress(data[pos:]) + d.flush()
+            except zlib.error as e:
+                raise DicomParseError("RUN12", f"corrupt deflate stream: {e}") from None
+            pos = 0
+    pf.buffer = data
+    r = _Reader(data, pf.implicit, pf.little)
+    pf.root, _ = r.level(pos, len(data), None, 0, False, top=pf)
+    if SPECIFIC_CHARACTER_SET not in pf.root.elems:
+        # CTP adds the default character set to the input and the output before any rule runs.
+        pf.root.elems[SPECIFIC_CHARACTER_SET] = Elem(SPECIFIC_CHARACTER_SET, "CS", b"ISO_IR 100")
+        pf.charset_inserted = True
+    return pf

@@ -1,0 +1,247 @@
+"""The unit of work of a run: one input file in, one record (and maybe one temporary file) out.
+
+``Worker.process`` reads the input once, read-only, hands the bytes to the engine, and writes a
+successful result to a temporary file inside OUT (flushed to disk before it is handed back). It
+never names the final output: the coordinator does that in input order, which is what makes
+collision suffixes deterministic. The same code runs in-process (``--jobs 1``) and in worker
+processes.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from . import runner_paths as paths
+
+NOT_DICOM = "OUT10"
+DICOMDIR = "OUT11"
+WORKER_DIED = "OUT15"
+# Engine codes reused for the same meaning when the runner detects the problem itself.
+READ_ERROR = "RUN12"
+INTERNAL_ERROR = "RUN19"
+ENGINE_NOT_DICOM = "RUN10"
+
+_MEDIA_DIRECTORY_SOP_CLASS = b"1.2.840.10008.1.3.10"
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+@dataclass
+class WorkerConfig:
+    """Everything a worker needs; picklable, so it can cross into a spawned process."""
+
+    script: Any                   # a Script IR
+    params: dict[str, str]
+    lookup_path: str | None
+    mode: str
+    in_root: str                  # real path of IN (a folder), or of the single input file
+    tmp_dir: str                  # OUT/.ctpx-tmp
+    quarantine_dir: str | None
+    state_dir: str | None         # holds the @integer store
+    fsync: bool = True
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_atomic(data, final: str, tmp_dir: str, tag: str, fsync: bool) -> None:
+    """Write ``data`` to ``tmp_dir`` then rename it to ``final``: never a partial ``final``."""
+    tmp = os.path.join(tmp_dir, f"{tag}.{os.getpid()}.part")
+    write_temp(data, tmp, fsync)
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    os.replace(tmp, final)
+
+
+def write_temp(data, tmp: str, fsync: bool) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        if fsync:
+            os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+
+
+def read_input(path: str) -> bytes:
+    """The whole file, opened read-only, without following a link and without touching atime."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | _O_NOATIME)
+    except PermissionError:
+        # O_NOATIME is refused on files the user does not own; atime is then the kernel's call.
+        fd = os.open(path, flags)
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file any more")
+        chunks = []
+        remaining = st.st_size
+        buf = f.read(remaining) if remaining else b""
+        chunks.append(buf)
+        # The file may have grown since fstat; read to the end so nothing is silently cut.
+        while True:
+            more = f.read(1 << 20)
+            if not more:
+                break
+            chunks.append(more)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _is_dicomdir(rel: str, data: bytes) -> bool:
+    if rel.rsplit("/", 1)[-1].upper() == "DICOMDIR":
+        return True
+    # The media storage SOP class sits in the file meta, within the first few hundred bytes.
+    head = data[:1024]
+    at = head.find(_MEDIA_DIRECTORY_SOP_CLASS)
+    if at < 0:
+        return False
+    nxt = head[at + len(_MEDIA_DIRECTORY_SOP_CLASS):at + len(_MEDIA_DIRECTORY_SOP_CLASS) + 1]
+    return not nxt or nxt not in b"0123456789."   # not the prefix of a longer UID
+
+
+class Worker:
+    """Compiles the script once, then processes files one by one."""
+
+    def __init__(self, cfg: WorkerConfig, integers=None):
+        from . import compile_script, anonymize_file  # the engine's public API
+        self.cfg = cfg
+        self._anonymize = anonymize_file
+        self.compiled = compile_script(cfg.script, params=cfg.params, lookup_path=cfg.lookup_path,
+                                       mode=cfg.mode, integers=integers)
+        self.pid = os.getpid()
+
+    def process(self, idx: int, rel: str, path: str) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        rec: dict[str, Any] = {"idx": idx, "input": rel, "status": "quarantined", "code": None,
+                               "message": "", "warnings": [], "tmp": None, "ids_new": None,
+                               "uid_map": None, "patient": None, "quarantine": None,
+                               "bytes_in": 0, "bytes_out": 0}
+        try:
+            data = read_input(path)
+        except OSError as e:
+            rec.update(code=READ_ERROR, message=f"cannot read the input: {e.strerror or e}")
+            rec["elapsed"] = time.perf_counter() - t0
+            return rec
+        rec["bytes_in"] = len(data)
+        if _is_dicomdir(rel, data):
+            rec.update(status="skipped", code=DICOMDIR,
+                       message="DICOMDIR (a media directory): its records name patients and "
+                               "point at source paths; not written")
+            rec["elapsed"] = time.perf_counter() - t0
+            return rec
+        try:
+            res = self._anonymize(data, self.compiled)
+        except Exception as e:  # the engine promises not to raise; keep the run alive if it does
+            rec.update(code=INTERNAL_ERROR, message=f"the engine raised {type(e).__name__}: {e}")
+            self._quarantine(rec, data)
+            rec["elapsed"] = time.perf_counter() - t0
+            return rec
+        rec["warnings"] = list(res.warnings or [])
+        rec["message"] = res.message or ""
+        if res.status == "ok":
+            tmp = os.path.join(self.cfg.tmp_dir, f"{idx}.{self.pid}.part")
+            write_temp(res.data, tmp, self.cfg.fsync)
+            ids = res.ids or {}
+            rec.update(status="ok", code=None, tmp=tmp, bytes_out=len(res.data),
+                       ids_new={k: (ids.get(k) or (None, None))[1]
+                                for k in paths.HIERARCHY_KEYS},
+                       uid_map=dict(res.uid_map or {}),
+                       patient=tuple(ids.get("PatientID") or (None, None)))
+        elif res.code == ENGINE_NOT_DICOM:
+            rec.update(status="skipped", code=NOT_DICOM,
+                       message=("not a DICOM file; not copied"
+                                + (f" ({res.message})" if res.message else "")))
+        else:
+            rec.update(status=res.status, code=res.code)
+            if res.status == "quarantined":
+                self._quarantine(rec, data)
+        rec["elapsed"] = time.perf_counter() - t0
+        return rec
+
+    def _quarantine(self, rec: dict[str, Any], data: bytes) -> None:
+        qdir = self.cfg.quarantine_dir
+        if not qdir:
+            return
+        rel = rec["input"]
+        if rel == "":  # a single input file
+            rel = os.path.basename(self.cfg.in_root)
+        final = os.path.join(qdir, *rel.split("/"))
+        write_file_atomic(data, final, os.path.join(qdir, paths.TMP_DIR), str(rec["idx"]),
+                          self.cfg.fsync)
+        rec["quarantine"] = rel
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker processes
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the coordinator dies: an orphan must not keep
+    writing into OUT or taking @integer numbers that a resumed run will assign."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass   # elsewhere the worker notices the orphaning itself, between files
+
+
+def worker_main(cfg: WorkerConfig, tasks, results, parent_pid: int, lowwater) -> None:
+    """Body of a worker process: receive chunks of (idx, rel, path), send one record per file.
+
+    Messages to the coordinator: ("ready",) once the script is compiled, ("rec", record) per
+    file, ("fatal", text) if the worker cannot start.
+    """
+    _die_with_parent()
+    # Ctrl-C and SIGTERM are the coordinator's to handle: it lets in-flight files finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.getppid() != parent_pid:
+        return
+    from .runner_integers import make_integers
+    try:
+        integers, ticket = make_integers(cfg.state_dir, lowwater, parent_pid)
+        worker = Worker(cfg, integers)
+    except BaseException as e:
+        results.send(("fatal", f"{type(e).__name__}: {e}"))
+        return
+    results.send(("ready",))
+    while True:
+        try:
+            while not tasks.poll(1.0):
+                if os.getppid() != parent_pid:
+                    return   # orphaned: a resumed run will redo our files
+            chunk = tasks.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for idx, rel, path in chunk:
+            if os.getppid() != parent_pid:
+                return
+            if ticket is not None:
+                ticket.current = idx
+            try:
+                rec = worker.process(idx, rel, path)
+            except OSError as e:
+                name = f" ({e.filename})" if getattr(e, "filename", None) else ""
+                rec = {"idx": idx, "input": rel, "fatal_io": f"{e.strerror or e}{name}",
+                       "errno": e.errno}
+            results.send(("rec", rec))

@@ -1,0 +1,169 @@
+"""Serialise the engine's output tree as a DICOM Part 10 file, the way CTP's writer lays it out.
+
+- File meta information is regenerated: MediaStorage UIDs follow the output's SOP Class/Instance
+  UID, the transfer syntax is the input's (explicit VR little endian when the input had no meta
+  information), the optional meta elements are dropped.
+- Group length elements are dropped at every level.
+- Sequences and items are written with undefined length.
+- Values are copied as they are held (memoryviews into the input for untouched elements, so pixel
+  data is never copied or decoded); they are byte-swapped only when the byte order changes (a big
+  endian file without meta information becomes little endian).
+"""
+from __future__ import annotations
+
+import array
+import struct
+import sys
+import uuid
+import zlib
+
+from .. import __version__
+from .model import PIXEL_DATA, Elem
+from .parse import DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, LONG_VRS, ParsedFile
+
+#: ctpx's implementation class UID: a 2.25 (UUID-derived) UID, stable across versions.
+IMPLEMENTATION_UID = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:ctpx:implementation").int)
+IMPLEMENTATION_VERSION = ("CTPX_" + __version__)[:16]
+
+_SWAP = {"US": 2, "SS": 2, "OW": 2, "AT": 2, "UL": 4, "SL": 4, "FL": 4, "OF": 4, "OL": 4,
+         "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}
+_ARRAY_CODE = {2: "H", 4: "L", 8: "Q"}
+_NATIVE_LITTLE = sys.byteorder == "little"
+
+
+def _swap(raw, size: int) -> bytes:
+    a = array.array(_ARRAY_CODE[size])
+    b = bytes(raw)
+    n = len(b) - len(b) % size
+    a.frombytes(b[:n])
+    a.byteswap()
+    return a.tobytes() + b[n:]
+
+
+class _Writer:
+    def __init__(self, implicit: bool, little: bool, swap: bool):
+        self.implicit = implicit
+        self.swap = swap
+        e = "<" if little else ">"
+        self.short = struct.Struct(e + "HH2sH").pack
+        self.long = struct.Struct(e + "HH2sHL").pack
+        self.imp = struct.Struct(e + "HHL").pack
+        self.item = self.imp(0xFFFE, 0xE000, 0xFFFFFFFF)
+        self.item_end = self.imp(0xFFFE, 0xE00D, 0)
+        self.seq_end = self.imp(0xFFFE, 0xE0DD, 0)
+        self.out: list = []
+
+    def level(self, elems: dict) -> None:
+        out = self.out
+        for tag in sorted(elems):
+            if not tag & 0xFFFF:
+                continue
+            self.element(elems[tag])
+
+    def element(self, el: Elem) -> None:
+        out = self.out
+        tag = el.tag
+        g, e = tag >> 16, tag & 0xFFFF
+        if el.items is not None:
+            if self.implicit:
+                out.append(self.imp(g, e, 0xFFFFFFFF))
+            else:
+                out.append(self.long(g, e, b"SQ", 0, 0xFFFFFFFF))
+            for it in el.items:
+                out.append(self.item)
+                self.level(it.elems)
+                out.append(self.item_end)
+            out.append(self.seq_end)
+            return
+        vr = el.vr
+        value = el.value
+        if el.undefined:
+            if self.implicit:
+                out.append(self.imp(g, e, 0xFFFFFFFF))
+            else:
+                out.append(self.long(g, e, vr.encode("ascii"), 0, 0xFFFFFFFF))
+            out.append(value)
+            out.append(self.seq_end)
+            return
+        if self.swap and vr in _SWAP:
+            value = _swap(value, _SWAP[vr])
+        n = len(value)
+        pad = n & 1
+        if self.implicit:
+            out.append(self.imp(g, e, n + pad))
+        elif vr in LONG_VRS:
+            out.append(self.long(g, e, vr.encode("ascii"), 0, n + pad))
+        elif n + pad > 0xFFFF:
+            out.append(self.long(g, e, b"UN", 0, n + pad))
+        else:
+            out.append(self.short(g, e, vr.encode("ascii"), n + pad))
+        out.append(value)
+        if pad:
+            out.append(b"\x00" if vr in ("UI", "OB", "UN") or vr not in _TEXT_PAD else b" ")
+
+
+_TEXT_PAD = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UR UT".split())
+
+
+def _meta_bytes(sop_class: bytes, sop_instance: bytes, ts: str) -> bytes:
+    def ui(v: bytes) -> bytes:
+        return v + b"\x00" if len(v) % 2 else v
+
+    def el(e: int, vr: bytes, v: bytes) -> bytes:
+        if vr == b"OB":
+            return struct.pack("<HH2sHL", 2, e, vr, 0, len(v)) + v
+        return struct.pack("<HH2sH", 2, e, vr, len(v)) + v
+
+    version = IMPLEMENTATION_VERSION.encode("ascii")
+    if len(version) % 2:
+        version += b" "
+    body = b"".join((
+        el(0x0001, b"OB", b"\x00\x01"),
+        el(0x0002, b"UI", ui(sop_class)),
+        el(0x0003, b"UI", ui(sop_instance)),
+        el(0x0010, b"UI", ui(ts.encode("ascii"))),
+        el(0x0012, b"UI", ui(IMPLEMENTATION_UID.encode("ascii"))),
+        el(0x0013, b"SH", version),
+    ))
+    return struct.pack("<HH2sHL", 2, 0, b"UL", 4, len(body)) + body
+
+
+def output_transfer_syntax(pf: ParsedFile) -> str:
+    if not pf.has_meta:
+        return EXPLICIT_LE
+    if pf.deflated:
+        return DEFLATED_LE
+    if pf.transfer_syntax:
+        return pf.transfer_syntax
+    return EXPLICIT_LE
+
+
+def write_file(pf: ParsedFile, elems: dict, tail: list, sop_class: bytes,
+               sop_instance: bytes) -> bytes:
+    """The output file: preamble, regenerated meta, the dataset, pixel data and kept tail."""
+    ts = output_transfer_syntax(pf)
+    implicit = ts == IMPLICIT_LE
+    little = ts != EXPLICIT_BE
+    w = _Writer(implicit, little, swap=(little != pf.little))
+    w.level(elems)
+    if pf.pixel is not None:
+        w.element(pf.pixel)
+    for el in tail:
+        if el.tag & 0xFFFF:
+            w.element(el)
+    body = b"".join(w.out)
+    if ts == DEFLATED_LE:
+        c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        body = c.compress(body) + c.flush()
+    return b"".join((b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts), body))
+
+
+def write_dataset_only(elems: dict, implicit: bool, little: bool) -> bytes:
+    """Encode a dataset (no meta, no preamble), as used for in-memory round trips."""
+    w = _Writer(implicit, little, swap=False)
+    w.level(elems)
+    return b"".join(w.out)
+
+
+__all__ = ["write_file", "output_transfer_syntax", "IMPLEMENTATION_UID", "PIXEL_DATA",
+           "IMPLICIT_LE", "EXPLICIT_LE", "EXPLICIT_BE", "DEFLATED_LE"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -79,6 +80,7 @@ COLUMNS = [("code", "code"), ("output", "output file"), ("path", "tag path"), ("
            ("value", "value"), ("source", "from (input)"), ("source_name", "input element"),
            ("message", "message")]
 
+_UID_CHARS = re.compile(r"[0-9.]+")
 _LOCATION_CODES = {"element": "VF01", "private": "VF02", "meta": "VF03"}
 _IDENTITY_UIDS = ((0x00080018, "SOPInstanceUID"), (0x0020000E, "SeriesInstanceUID"),
                   (0x0020000D, "StudyInstanceUID"), (0x00200052, "FrameOfReferenceUID"))
@@ -522,6 +524,11 @@ class _Scan:
         inputs = self.ids.uid_at.get(e.path, [])
         for k, value in enumerate(e.values):
             r = value.strip(" \0")
+            if r and not _UID_CHARS.fullmatch(r):
+                # Not a UID at all (a tool wrote text into a UI element): search it as text.
+                for text, ident in self.ids.find_text(r):
+                    self.hit(code, e.path, text, ident)
+                continue
             if not r or is_standard_uid(r):
                 continue
             x = inputs[k] if k < len(inputs) else None
@@ -617,10 +624,17 @@ def _swapped_equal(in_ds, out_ds) -> bool:
 
 
 def redact(rec: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a record with the identifying text masked (first character and length)."""
+    """A copy of a record with its identifying text masked (first character kept, the rest
+    starred) wherever it appears in the record: value, identifier, message and file paths.
+    Other identifiers in an input path that this record is not about stay visible."""
     r = dict(rec)
-    for k in ("value", "identifier"):
-        v = r.get(k) or ""
-        if v:
-            r[k] = v[0] + "*" * (len(v) - 1)
+    secrets = sorted({v for v in (r.get("value"), r.get("identifier")) if v and len(v) > 1},
+                     key=len, reverse=True)
+    if not secrets:
+        return r
+    rx = re.compile("|".join(re.escape(s) for s in secrets), re.I)
+    for k, v in r.items():
+        if isinstance(v, str) and k not in ("code", "name", "severity", "kind", "path",
+                                            "source", "source_name"):
+            r[k] = rx.sub(lambda m: m.group(0)[0] + "*" * (len(m.group(0)) - 1), v)
     return r

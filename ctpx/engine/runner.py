@@ -36,7 +36,7 @@ from . import runner_paths as paths
 from .runner_discovery import Entry, count_files, walk
 from .runner_journal import Journal, journal_exists, open_journal
 from .runner_progress import Progress
-from .runner_worker import WORKER_DIED, Worker, WorkerConfig, write_temp
+from .runner_worker import Worker, WorkerConfig
 
 REPORT_FORMAT = "ctpx-apply-report/1"
 UID_MAPPING = "uid_mapping.csv"
@@ -313,6 +313,11 @@ class _Run:
             if exists and not (p.resume or p.overwrite):
                 raise UsageError(f"OUT exists: {p.out} (use --overwrite to replace it)",
                                  code="OUT02")
+            try:
+                os.makedirs(os.path.dirname(p.out), exist_ok=True)
+            except OSError as e:
+                raise OutputError(f"cannot create the folder of OUT {p.out}: {e.strerror or e}",
+                                  code="OUT04")
             return bool(p.resume and has_journal)
         if os.path.exists(p.out) and not os.path.isdir(p.out):
             raise UsageError(f"OUT exists and is not a folder: {p.out}", code="OUT02")
@@ -479,7 +484,12 @@ class _Run:
                 self.journal.reset()
             self.journal.set_meta(p.identity())
             self._clean_tmp()
-            os.makedirs(self.tmp_dir, exist_ok=True)
+            try:
+                os.makedirs(self.tmp_dir, exist_ok=True)
+                if p.quarantine:
+                    os.makedirs(os.path.join(p.quarantine, paths.TMP_DIR), exist_ok=True)
+            except OSError as e:
+                raise self.output_error(e) from None
             entries = self._entries()
             start = 0
             if resumed:
@@ -489,6 +499,7 @@ class _Run:
                                      initial=start)
             previous = self._install_signals()
             counter = None
+            fatal: CtpxError | None = None
             try:
                 if not p.single:
                     counter = _Counter(p.in_root, tuple(paths.real(x) for x in
@@ -498,12 +509,20 @@ class _Run:
                 else:
                     from .runner_pool import run_pool
                     run_pool(self, entries, start, counter)
+            except OutputError as e:
+                fatal = e
             finally:
                 self._restore_signals(previous)
                 if counter is not None:
                     counter.close()
                 self.progress.close()
             self._checkpoint()
+            if fatal is not None:
+                try:   # a report of what was done, if the disk still takes it
+                    self._finish(resumed, fatal)
+                except CtpxError:
+                    pass
+                raise fatal
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             if p.quarantine:
                 shutil.rmtree(os.path.join(p.quarantine, paths.TMP_DIR), ignore_errors=True)
@@ -560,14 +579,19 @@ class _Run:
                            f"with --resume once this is fixed", code="OUT04")
 
     # -- the end ------------------------------------------------------------------------------
-    def _finish(self, resumed: bool) -> RunReport:
+    def _finish(self, resumed: bool, fatal: CtpxError | None = None) -> RunReport:
         p = self.plan
         t = self.journal.totals()
         by_status = t["by_status"]
         wall = time.monotonic() - self.t0
         interrupted = self.stop_reason == "interrupted"
         not_ok = by_status.get("skipped", 0) + by_status.get("quarantined", 0)
-        exit_status = EXIT_INTERRUPTED if interrupted else (EXIT_NOT_ALL_OK if not_ok else EXIT_OK)
+        if fatal is not None:
+            exit_status = EXIT_FATAL
+        elif interrupted:
+            exit_status = EXIT_INTERRUPTED
+        else:
+            exit_status = EXIT_NOT_ALL_OK if not_ok else EXIT_OK
         summary = {
             "files": t["files"],
             "ok": by_status.get("ok", 0),
@@ -596,6 +620,7 @@ class _Run:
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "interrupted": interrupted,
             "resumed": resumed,
+            "fatal": None if fatal is None else f"{fatal.code} {fatal.message}",
             "input": p.in_root,
             "output": p.out,
             "single_file": p.single,

@@ -117,6 +117,35 @@ def _is_dicomdir(rel: str, data: bytes) -> bool:
     return not nxt or nxt not in b"0123456789."   # not the prefix of a longer UID
 
 
+def looks_like_dicom(data: bytes) -> bool:
+    """A cheap guess, used only to tell a DICOM file the engine refused (quarantined, for
+    review) from a file that is not DICOM at all (a README, a thumbnail: reported, not copied).
+    """
+    if data[128:132] == b"DICM" or data[:4] == b"DICM":
+        return True
+    if len(data) < 8:
+        return False
+    for order in ("little", "big"):
+        group = int.from_bytes(data[0:2], order)
+        if group not in (0x0000, 0x0002, 0x0008, 0x0010, 0x0018, 0x0020, 0x0028):
+            continue
+        vr = data[4:6]
+        if vr.isalpha() and vr.isupper():
+            return True                       # explicit VR
+        if int.from_bytes(data[4:8], order) <= len(data) - 8:
+            return True                       # implicit VR, a length that fits
+    return False
+
+
+_DICOM_SUFFIXES = (".dcm", ".dicom", ".dic", ".ima")
+
+
+def claims_dicom(rel: str, data: bytes) -> bool:
+    """True when a file the engine cannot read still presents itself as DICOM (by content or
+    by name): that is a damaged DICOM file, quarantined for review, not a stray document."""
+    return rel.lower().endswith(_DICOM_SUFFIXES) or looks_like_dicom(data)
+
+
 class Worker:
     """Compiles the script once, then processes files one by one."""
 
@@ -165,10 +194,9 @@ class Worker:
                                 for k in paths.HIERARCHY_KEYS},
                        uid_map=dict(res.uid_map or {}),
                        patient=tuple(ids.get("PatientID") or (None, None)))
-        elif res.code == ENGINE_NOT_DICOM:
+        elif res.code == ENGINE_NOT_DICOM and not claims_dicom(rel, data):
             rec.update(status="skipped", code=NOT_DICOM,
-                       message=("not a DICOM file; not copied"
-                                + (f" ({res.message})" if res.message else "")))
+                       message="empty file" if not data else "not a DICOM file; not copied")
         else:
             rec.update(status=res.status, code=res.code)
             if res.status == "quarantined":

@@ -1,0 +1,240 @@
+"""Several worker processes for one run (``--jobs N``, N > 1).
+
+Each worker has its own pair of pipes, so the coordinator always knows which files a worker
+holds: if one dies (a crash in a decoder, the kernel's out-of-memory killer), the file it was on
+is quarantined with ``OUT15`` and the files queued behind it go to a fresh worker. There is no
+lock shared between workers that a dying process could leave held.
+
+Memory stays flat: the coordinator hands out small chunks, at most ``WINDOW`` files ahead of the
+first file not yet finished, and keeps only small records for finished files that wait for an
+earlier one (results are named and journalled in input order).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+from collections import deque
+from multiprocessing.connection import wait
+from typing import Any, Iterator
+
+from ..errors import CtpxError
+from .runner_discovery import Entry
+from .runner_worker import WORKER_DIED, worker_main
+
+CHUNK_FILES = 16
+CHUNK_BYTES = 8 << 20
+PER_WORKER_FILES = 32     # files queued on one worker (about two chunks)
+WINDOW = 4096             # files handed out beyond the first unfinished one
+
+
+def _context():
+    methods = mp.get_all_start_methods()
+    # fork starts workers in milliseconds; the coordinator runs no threads when it forks.
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+class _Handle:
+    def __init__(self, ctx, cfg, parent_pid: int, lowwater, serial: int):
+        self.tasks_r, self.tasks = ctx.Pipe(duplex=False)
+        self.results, self.results_w = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=worker_main, name=f"ctpx-worker-{serial}",
+                                args=(cfg, self.tasks_r, self.results_w, parent_pid, lowwater),
+                                daemon=True)
+        self.proc.start()
+        # The child holds its own ends; closing ours lets EOF mean "the other side is gone".
+        self.tasks_r.close()
+        self.results_w.close()
+        self.outstanding: deque[tuple[int, str, str]] = deque()
+        self.ready = False
+        self.closed = False
+
+    def send(self, chunk) -> None:
+        self.tasks.send(chunk)
+        self.outstanding.extend(chunk)
+
+    def stop(self) -> None:
+        if not self.closed:
+            try:
+                self.tasks.send(None)
+            except OSError:
+                pass
+            self.closed = True
+
+    def close(self) -> None:
+        for c in (self.tasks, self.results):
+            try:
+                c.close()
+            except OSError:
+                pass
+
+
+def _death_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (SIGKILL is what the out-of-memory killer sends)" if name == "SIGKILL" else ""
+        return f"the worker process was killed by {name} while processing this file{hint}"
+    return f"the worker process exited (status {exitcode}) while processing this file"
+
+
+def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
+    """Process ``entries`` (indices from ``start``) with ``run.plan.jobs`` workers."""
+    ctx = _context()
+    cfg = run.worker_config()
+    parent = os.getpid()
+    lowwater = ctx.RawValue("q", start)
+    serial = 0
+
+    def spawn() -> _Handle:
+        nonlocal serial
+        serial += 1
+        return _Handle(ctx, cfg, parent, lowwater, serial)
+
+    workers = [spawn() for _ in range(run.plan.jobs)]
+    pending: dict[int, dict[str, Any]] = {}
+    next_final = start          # the first index not yet named and journalled
+    next_idx = start            # the next index to hand out
+    exhausted = False
+    fatal: CtpxError | None = None
+    fatal_idx: int | None = None
+    lookahead: Entry | None = None
+
+    def finalize_ready() -> None:
+        nonlocal next_final
+        while next_final in pending:
+            if fatal_idx is not None and next_final >= fatal_idx:
+                break
+            rec = pending.pop(next_final)
+            run._finalize(rec)
+            next_final += 1
+        lowwater.value = next_final
+
+    def take_chunk(limit: int) -> list[tuple[int, str, str]]:
+        nonlocal next_idx, exhausted, lookahead
+        chunk: list[tuple[int, str, str]] = []
+        size = 0
+        while len(chunk) < min(CHUNK_FILES, limit) and size < CHUNK_BYTES:
+            if next_idx - next_final >= WINDOW:
+                break
+            e = lookahead if lookahead is not None else next(entries, None)
+            lookahead = None
+            if e is None:
+                exhausted = True
+                break
+            if e.code is not None:
+                pending[next_idx] = run.immediate_record(next_idx, e)
+                next_idx += 1
+                continue
+            chunk.append((next_idx, e.rel, e.path))
+            size += e.size
+            next_idx += 1
+        return chunk
+
+    def dispatch() -> None:
+        while not exhausted and run.stop_reason is None and fatal is None:
+            free = [w for w in workers if not w.closed and len(w.outstanding) < PER_WORKER_FILES]
+            if not free or next_idx - next_final >= WINDOW:
+                return
+            w = min(free, key=lambda h: len(h.outstanding))
+            chunk = take_chunk(PER_WORKER_FILES - len(w.outstanding))
+            if chunk:
+                w.send(chunk)
+            elif not exhausted:
+                return
+
+    def receive(w: _Handle) -> None:
+        nonlocal fatal, fatal_idx
+        while True:
+            try:
+                if not w.results.poll():
+                    return
+                msg = w.results.recv()
+            except (EOFError, OSError):
+                return
+            kind = msg[0]
+            if kind == "ready":
+                w.ready = True
+            elif kind == "fatal":
+                raise CtpxError(f"a worker could not start: {msg[1]}", code="OUT16")
+            else:
+                rec = msg[1]
+                if w.outstanding and w.outstanding[0][0] == rec["idx"]:
+                    w.outstanding.popleft()
+                if "fatal_io" in rec:
+                    if fatal is None or rec["idx"] < fatal_idx:
+                        err = OSError(rec.get("errno"), rec["fatal_io"])
+                        fatal, fatal_idx = run.output_error(err), rec["idx"]
+                    continue
+                pending[rec["idx"]] = rec
+
+    def bury(w: _Handle) -> None:
+        """A worker process ended: account for what it held, and replace it if needed."""
+        receive(w)   # records it sent before dying
+        w.close()
+        workers.remove(w)
+        if not w.outstanding:
+            if not w.closed and not exhausted:
+                workers.append(spawn())
+            return
+        if not w.ready:
+            raise CtpxError(f"a worker process exited before it was ready "
+                            f"(exit status {w.proc.exitcode})", code="OUT16")
+        idx, rel, _path = w.outstanding.popleft()
+        pending[idx] = {"idx": idx, "input": rel, "status": "quarantined", "code": WORKER_DIED,
+                        "message": _death_message(w.proc.exitcode), "warnings": [],
+                        "elapsed": 0.0}
+        fresh = spawn()
+        # The files queued behind the culprit go first to a fresh worker, lowest index first,
+        # which keeps the @integer ordering argument intact.
+        if w.outstanding:
+            fresh.send(list(w.outstanding))
+        workers.append(fresh)
+
+    try:
+        while True:
+            dispatch()
+            finalize_ready()
+            if counter is not None:
+                counter.poll(run.progress)
+            busy = any(w.outstanding for w in workers)
+            if not busy:
+                if fatal is not None:
+                    break   # what is left in pending lies past the failing file
+                if not pending and (exhausted or run.stop_reason is not None):
+                    break
+            objs = {}
+            for w in workers:
+                objs[w.results] = w
+                objs[w.proc.sentinel] = w
+            for ready in wait(list(objs), timeout=0.2):
+                w = objs[ready]
+                if w not in workers:
+                    continue
+                if ready is w.proc.sentinel:
+                    bury(w)
+                else:
+                    receive(w)
+            finalize_ready()
+    finally:
+        for w in workers:
+            w.stop()
+        for w in workers:
+            w.proc.join(timeout=10)
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join()
+            w.close()
+    if fatal is not None:
+        # Outputs past the failing file stay as temporary files (never a .dcm); the journal
+        # ends just before it, so --resume starts there.
+        for idx, rec in pending.items():
+            tmp = rec.get("tmp")
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        raise fatal

@@ -62,6 +62,15 @@ def test_brackets_and_nested_parens_protect_commas():
     assert [n.tag for n in ref.path] == [0x00400275, 0x00081110, 0x00100010]
 
 
+def test_closing_bracket_after_a_bracket_group_is_plain_text():
+    # CTP reads this as one complete call (conformance case f08a on s01: the value resolves)
+    p = parts("@contents([0009[ACME 1.0]01])|x")
+    assert [type(x) for x in p] == [Call, Text]
+    ref = p[0].args[0]
+    assert ref.raw == "[0009[ACME 1.0]01]"
+    assert ref.path[0].kind is NameKind.PRIVATE and ref.path[0].creator == "ACME 1.0"
+
+
 def test_call_name_is_everything_up_to_paren_without_whitespace():
     p = parts("user@example.com (x)")
     assert p[0] == Text("user")

@@ -235,7 +235,9 @@ def encrypt(value: str | None, key_text: str | None) -> str:
 
 def decrypt(value: str | None, key_text: str | None) -> str:
     raw = base64.b64decode(("null" if value is None else value).strip(_TRIM), validate=False)
-    if not raw or len(raw) % 8:
+    if not raw:
+        return ""
+    if len(raw) % 8:
         raise ValueError("not a Blowfish block sequence")
     out = _cipher(key_text).decrypt(raw)
     pad = out[-1]

@@ -40,7 +40,7 @@ DEID_MEANINGS = {
     "113107": "Retain Longitudinal Temporal Information Modified Dates Option",
     "113108": "Retain Patient Characteristics Option",
     "113109": "Retain Device Identity Option",
-    "113110": "Retain UIDs Option",
+    "113110": "Retain UIDs",
     "113111": "Retain Safe Private Option",
     "113112": "Retain Institution Identity Option",
 }
@@ -62,11 +62,11 @@ def file_rules(cs: CompiledScript, root: Level, fc_warn=None):
         if block is None:
             continue
         tag = (sel.group << 16) | (block << 8) | (sel.element or 0)
-        if tag in rules:
-            if fc_warn is not None:
-                fc_warn(oc.PRIVATE_RULE_CLASH, f"{sel} resolves to a tag that another rule "
-                                               "already has; that rule wins", tag)
-            continue
+        if tag in rules and fc_warn is not None:
+            # CTP keeps whichever rule its hash table enumerates last; the reference run shows
+            # the private-name rule winning over the numeric one.
+            fc_warn(oc.PRIVATE_RULE_CLASH, f"{sel} and a numeric rule name the same element; "
+                                           f"the {sel} rule is used", tag)
         rules[tag] = rule
         by_rule[id(rule)] = tag
         if rule.always:
@@ -151,7 +151,8 @@ def insert_elements(fc: FileCtx, root: Level, out: dict, inserts) -> None:
             elif rule.always_call:
                 run(rule.body, fc, root, tag)
             continue
-        result = jtrim(run(rule.body, fc, root, tag))
+        # Unlike a present element's value, an inserted value is not trimmed (§4.2).
+        result = run(rule.body, fc, root, tag)
         if result == KEEP or result == REMOVE:
             continue
         text = "" if (result.startswith("@blank(") or result == EMPTY) else result

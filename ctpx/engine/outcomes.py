@@ -46,8 +46,9 @@ _CODES = (
                              "written into the element"),
     Code("RUN22", "warning", "a person name had more than five components; CTP merges the extra ones "
                              "into the fifth"),
-    Code("RUN23", "warning", "two script rules resolve to the same private tag in this file; the "
-                             "numeric rule wins"),
+    Code("RUN23", "warning", "a gggg[CREATOR]ee rule and a numeric rule name the same element in "
+                             "this file; the gggg[CREATOR]ee rule is used (CTP's choice depends "
+                             "on hash order)"),
     Code("RUN24", "warning", "a string was written to a binary or sequence element; CTP ignores it "
                              "and keeps the element as it was"),
     Code("RUN25", "warning", "an element after the pixel data has a script other than @remove(); "

@@ -302,7 +302,8 @@ def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None) -> Parse
     pf.buffer = data
     r = _Reader(data, pf.implicit, pf.little)
     pf.root, _ = r.level(pos, len(data), None, 0, False, top=pf)
-    if SPECIFIC_CHARACTER_SET not in pf.root.elems:
+    cs_el = pf.root.elems.get(SPECIFIC_CHARACTER_SET)
+    if cs_el is None or (cs_el.items is None and not bytes(cs_el.value).strip(b" \x00")):
         # CTP adds the default character set to the input and the output before any rule runs.
         pf.root.elems[SPECIFIC_CHARACTER_SET] = Elem(SPECIFIC_CHARACTER_SET, "CS", b"ISO_IR 100")
         pf.charset_inserted = True

@@ -12,7 +12,7 @@ import re
 import struct
 from functools import lru_cache
 
-from pydicom.charset import convert_encodings, decode_bytes, encode_string
+from pydicom.charset import convert_encodings, decode_bytes
 
 TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())
 _TRIM = "".join(chr(i) for i in range(0x21))
@@ -43,18 +43,9 @@ class Charset:
             return decode_bytes(b, self.codecs, delims)
 
     def encode(self, text: str) -> bytes:
-        if self.single is not None:
-            try:
-                return text.encode(self.single)
-            except UnicodeEncodeError:
-                pass
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                return encode_string(text, self.codecs)
-            except Exception:
-                return text.encode("utf-8", "replace")
+        """dcm4che encodes with the first character set only; what it cannot hold becomes '?'
+        (so ISO 2022 code extensions are never used when writing)."""
+        return text.encode(self.single or self.codecs[0], "replace")
 
 
 @lru_cache(maxsize=64)
@@ -172,7 +163,7 @@ def binary_str(raw, vr: str, little: bool) -> str:
     code = _BIN.get(vr)
     if code is None:
         return ""
-    size = struct.calcsize(code)
+    size = struct.calcsize("<" + code)
     n = len(b) // size
     vals = struct.unpack(("<" if little else ">") + code * n, b[:n * size])
     if vr in ("FL", "OF"):

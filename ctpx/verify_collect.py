@@ -86,8 +86,8 @@ _DATE_SHAPES = re.compile(
     rf"|(?:{_MON})\.?[ -]\d{{1,2}}(?:st|nd|rd|th)?,?[ -]\d{{4}})(?![\w])", re.I)
 _DATE_SHAPES_B = re.compile(_DATE_SHAPES.pattern.encode("ascii"), re.I)
 # Runs of digits that start with a plausible year: YYYYMMDD, alone or followed by a time.
-_DIGIT_RUN = re.compile(r"(?<![\d.])(?:1[89]|20|21)\d{6}\d*")
-_DIGIT_RUN_B = re.compile(rb"(?<![\d.])(?:1[89]|20|21)\d{6}\d*")
+_DIGIT_RUN = re.compile(r"(?<![^\W_])(?<!\.)(?:1[89]|20|21)\d{6}\d*(?![^\W_])")
+_DIGIT_RUN_B = re.compile(rb"(?<![A-Za-z0-9.])(?:1[89]|20|21)\d{6}\d*(?![A-Za-z0-9])")
 _UID_SHAPE = re.compile(r"(?<![\w.])[0-2](?:\.\d+){2,}(?![\w]|\.\d)")
 _UID_SHAPE_B = re.compile(rb"(?<![\w.])[0-2](?:\.\d+){2,}(?![\w]|\.\d)")
 

@@ -47,7 +47,7 @@ from typing import Callable, Iterable, Sequence
 
 from .dicom.names import dcm4che_tag, dcm4che_vr, dicom_vr, tag_str
 from .dicom.private import is_safe_private, private_vr
-from .functions import CONDITIONS, FUNCTIONS, FnCategory, spec
+from .functions import CONDITIONS, FnCategory, spec
 from .java import jtrim, parse_int
 from .script.ir import (Always, Append, Call, ElementList, ElementRef, If, Literal, NameKind,
                         ParamRef, RemoveFlag, Script, Select, TagKind, Text, Truncated, Value)
@@ -241,10 +241,6 @@ FUNCTION_EFFECTS: dict[str, EffectKind | None] = {
     "round": EffectKind.DERIVED, "truncate": EffectKind.DERIVED,
     "integer": EffectKind.COUNTER, "lookup": EffectKind.LOOKUP,
 }
-
-
-class _Orig:
-    """The element's current value inside an ``@append`` result."""
 
 
 @dataclass
@@ -808,7 +804,7 @@ def _ref(se: ScriptEffects, call: Call, i: int) -> str:
     return se._ref_name(call.arg(i)) if call.arg(i) is not None else "this"
 
 
-def _length(text: str, *, default_full: bool = True, bad: str = "full") -> str:
+def _length(text: str, *, bad: str = "full") -> str:
     n = parse_int(text.strip()) if text is not None else None
     if n is None:
         return bad

@@ -157,7 +157,9 @@ def insert_elements(fc: FileCtx, root: Level, out: dict, inserts) -> None:
             continue
         text = "" if (result.startswith("@blank(") or result == EMPTY) else result
         if tag & 0x10000 and text:
-            vr = private_write_vr(fc, out, root, tag, text)
+            # The reference run shows an inserted element not seeing a creator inserted in the
+            # same pass (f08a on s20: LT, not the dictionary's LO), so only the input counts.
+            vr = private_write_vr(fc, {}, root, tag, text)
         _write(fc, root, out, tag, None, vr, text)
 
 

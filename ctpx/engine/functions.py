@@ -56,10 +56,9 @@ def _append(call: Call, c: Compiler):
     def f(fc, lv, tag):
         el = lv.elems.get(tag)
         add = clause(fc, lv, tag)
-        if el is not None and (el.items if el.items is not None else len(el.value)):
-            cur = fc.string(lv, tag, el)
-            if cur:
-                return cur + "\\" + add
+        if el is not None and el.items is None and len(el.value):
+            # a non-empty value has at least one value (VM > 0), even when it reads as ""
+            return (fc.string(lv, tag, el) or "") + "\\" + add
         return add
     return f
 

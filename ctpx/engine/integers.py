@@ -30,6 +30,10 @@ class MemoryIntegers:
                 self._values[k] = v
             return v
 
+    def peek(self, key_type: str, text: str) -> int | None:
+        """The number already given to ``key_type/text``, or None (nothing is assigned)."""
+        return self._values.get((key_type, text))
+
     def __getstate__(self):
         return {"values": dict(self._values), "last": dict(self._last)}
 
@@ -64,12 +68,17 @@ class SqliteIntegers:
             self._pid = os.getpid()
         return self._conn
 
+    def peek(self, key_type: str, text: str) -> int | None:
+        """The number already given to ``key_type/text``, or None (nothing is assigned)."""
+        row = self._connect().execute("SELECT value FROM integers WHERE type=? AND text=?",
+                                      (key_type, text)).fetchone()
+        return None if row is None else row[0]
+
     def get(self, key_type: str, text: str) -> int:
+        found = self.peek(key_type, text)
+        if found is not None:
+            return found
         db = self._connect()
-        row = db.execute("SELECT value FROM integers WHERE type=? AND text=?",
-                         (key_type, text)).fetchone()
-        if row is not None:
-            return row[0]
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT value FROM integers WHERE type=? AND text=?",

@@ -34,8 +34,6 @@ INTENTIONAL = {
                                                  "reader stores no entries",
     "f18-lookup-only-csv--pyd-CT_small": "ctpx reads CSV lookup tables; CTP's CSV reader "
                                          "stores no entries",
-    "f18-lookup-only-csv--s16_minimal": "ctpx reads CSV lookup tables; CTP's CSV reader stores "
-                                        "no entries",
 }
 
 #: Deflated inputs: CTP writes the pixel data outside the deflate stream, so its output has no

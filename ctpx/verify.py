@@ -76,7 +76,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
 RECORD_FIELDS = ("code", "name", "severity", "output", "path", "kind", "value", "source",
                  "source_name", "input", "identifier", "message")
 
-COLUMNS = [("code", "code"), ("output", "output file"), ("path", "tag path"), ("kind", "kind"),
+COLUMNS = [("code", "code"), ("output", "output file"), ("input", "input file"),
+           ("path", "tag path"), ("kind", "kind"),
            ("value", "value"), ("source", "from (input)"), ("source_name", "input element"),
            ("message", "message")]
 
@@ -373,7 +374,7 @@ def verify(input_path: str, output_path: str, *, run_report: str | None = None,
             out_file = os.path.join(out_root, *p.output.split("/"))
             if not os.path.exists(out_file):
                 col.add(record("VF11", output=p.output, input=p.input, path="(file)",
-                               message=f"expected output {p.output} does not exist"))
+                               message="the expected output file does not exist"))
                 continue
             for rec in verify_pair(in_file, out_file, uid_map=uid_map, input_name=p.input,
                                    output_name=p.output, opts=opts, pixel_rule=p.pixel_rule):
@@ -385,10 +386,10 @@ def verify(input_path: str, output_path: str, *, run_report: str | None = None,
             if p.expected:
                 why = f" ({p.status})" if p.status else ""
                 col.add(record("VF11", input=p.input, path="(file)",
-                               message=f"no output for input {p.input}{why}"))
+                               message=f"no output for this input{why}"))
         elif p.output and not p.input:
             col.add(record("VF12", output=p.output, path="(file)",
-                           message=f"output {p.output} has no input"))
+                           message="no input for this output"))
     for rec in _uid_consistency(uid_map):
         col.add(rec)
     counts: dict[str, int] = {}

@@ -351,7 +351,7 @@ def test_cli_formats_and_exit_codes(trees, tmp_path, capsys):
     rec = data["sections"]["findings"][0]
     assert rec["path"] == "<(0008,1070)>" and rec["kind"] == "name"
     assert main(args + ["--format", "csv"]) == 1
-    assert capsys.readouterr().out.splitlines()[0].startswith("code,output,path,kind,value")
+    assert capsys.readouterr().out.splitlines()[0].startswith("code,output,input,path,kind,value")
     for fmt, marker in (("markdown", "| code |"), ("html", "<table>"), ("table", "VF01")):
         assert main(args + ["--format", fmt]) == 1
         assert marker in capsys.readouterr().out

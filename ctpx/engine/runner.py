@@ -34,6 +34,7 @@ from .. import __version__
 from ..errors import CtpxError, OutputError, UsageError
 from . import runner_paths as paths
 from .runner_discovery import Entry, count_files, walk
+from .runner_fs import Flusher, fsync_dir
 from .runner_journal import Journal, journal_exists, open_journal
 from .runner_progress import Progress
 from .runner_worker import Worker, WorkerConfig
@@ -125,19 +126,6 @@ def _sha256_file(path: str | None) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # Small file-system helpers
-
-def fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 def _atomic_text(path: str, write, fsync: bool = True) -> None:
     """Write a text file through a temporary name beside it, then rename."""
@@ -296,6 +284,8 @@ class _Run:
             os.path.join(os.path.dirname(plan.out), paths.TMP_DIR + "-" + os.path.basename(plan.out))
         self._made_dirs: set[str] = set()
         self._dirty_dirs: set[str] = set()
+        self._renames: list[tuple[str, str]] = []
+        self.flusher: Flusher | None = None
         self._since_commit = 0
         self._last_commit = time.monotonic()
         self.processed = 0
@@ -396,7 +386,7 @@ class _Run:
                 final = os.path.join(p.out, *out_rel.split("/"))
             folder = os.path.dirname(final)
             self._makedirs(folder)
-            os.replace(rec["tmp"], final)
+            self._renames.append((rec["tmp"], final))
             self._dirty_dirs.add(folder)
         row = dict(rec)
         row["output"] = out_rel
@@ -429,10 +419,16 @@ class _Run:
             self._made_dirs.clear()
 
     def _checkpoint(self) -> None:
-        if self.plan.fsync:
-            # Parents before children would not matter for correctness; sorted for stable I/O.
-            for d in sorted(self._dirty_dirs):
-                fsync_dir(d)
+        """Make the batch durable, rename it into place, then commit its journal rows."""
+        if self._renames:
+            self.flusher.data([t for t, _ in self._renames])
+            for tmp, final in self._renames:
+                try:
+                    os.replace(tmp, final)
+                except OSError as e:
+                    raise self.output_error(e) from None
+            self.flusher.names(self._dirty_dirs)
+            self._renames.clear()
         self._dirty_dirs.clear()
         self.journal.commit()
         self._since_commit = 0
@@ -490,6 +486,7 @@ class _Run:
                     os.makedirs(os.path.join(p.quarantine, paths.TMP_DIR), exist_ok=True)
             except OSError as e:
                 raise self.output_error(e) from None
+            self.flusher = Flusher(self.tmp_dir, p.fsync)
             entries = self._entries()
             start = 0
             if resumed:
@@ -516,7 +513,10 @@ class _Run:
                 if counter is not None:
                     counter.close()
                 self.progress.close()
-            self._checkpoint()
+            try:
+                self._checkpoint()
+            except OutputError as e:
+                fatal = fatal or e
             if fatal is not None:
                 try:   # a report of what was done, if the disk still takes it
                     self._finish(resumed, fatal)
@@ -530,9 +530,15 @@ class _Run:
         finally:
             if self.journal is not None:
                 try:
-                    self.journal.close()
+                    # Files finished before an abort are complete: put them in place and
+                    # journal them, so that --resume does not redo them.
+                    if self._renames or self.journal.in_transaction:
+                        self._checkpoint()
                 except Exception:
                     pass
+                self.journal.close()
+            if self.flusher is not None:
+                self.flusher.close()
             lock.release()
 
     def _probe_compile(self) -> None:

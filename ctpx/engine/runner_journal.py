@@ -84,9 +84,18 @@ class Journal:
             self.db.execute("COMMIT")
             self._in_tx = False
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_tx
+
     def close(self) -> None:
-        self.commit()
-        self.db.close()
+        """Close; rows not committed are dropped (their outputs may not be in place)."""
+        try:
+            if self._in_tx:
+                self.db.execute("ROLLBACK")
+                self._in_tx = False
+        finally:
+            self.db.close()
 
     # -- files
     def count(self) -> int:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
-import stat
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from . import runner_paths as paths
+from .runner_fs import read_input, write_file_atomic, write_temp
 
 NOT_DICOM = "OUT10"
 DICOMDIR = "OUT11"
@@ -26,7 +26,6 @@ INTERNAL_ERROR = "RUN19"
 ENGINE_NOT_DICOM = "RUN10"
 
 _MEDIA_DIRECTORY_SOP_CLASS = b"1.2.840.10008.1.3.10"
-_O_NOATIME = getattr(os, "O_NOATIME", 0)
 
 
 @dataclass
@@ -42,67 +41,6 @@ class WorkerConfig:
     quarantine_dir: str | None
     state_dir: str | None         # holds the @integer store
     fsync: bool = True
-
-
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_file_atomic(data, final: str, tmp_dir: str, tag: str, fsync: bool) -> None:
-    """Write ``data`` to ``tmp_dir`` then rename it to ``final``: never a partial ``final``."""
-    tmp = os.path.join(tmp_dir, f"{tag}.{os.getpid()}.part")
-    write_temp(data, tmp, fsync)
-    os.makedirs(os.path.dirname(final), exist_ok=True)
-    os.replace(tmp, final)
-
-
-def write_temp(data, tmp: str, fsync: bool) -> None:
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        if fsync:
-            os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-
-
-def read_input(path: str) -> bytes:
-    """The whole file, opened read-only, without following a link and without touching atime."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
-        | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags | _O_NOATIME)
-    except PermissionError:
-        # O_NOATIME is refused on files the user does not own; atime is then the kernel's call.
-        fd = os.open(path, flags)
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError("not a regular file any more")
-        chunks = []
-        remaining = st.st_size
-        buf = f.read(remaining) if remaining else b""
-        chunks.append(buf)
-        # The file may have grown since fstat; read to the end so nothing is silently cut.
-        while True:
-            more = f.read(1 << 20)
-            if not more:
-                break
-            chunks.append(more)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _is_dicomdir(rel: str, data: bytes) -> bool:
@@ -187,7 +125,8 @@ class Worker:
         rec["message"] = res.message or ""
         if res.status == "ok":
             tmp = os.path.join(self.cfg.tmp_dir, f"{idx}.{self.pid}.part")
-            write_temp(res.data, tmp, self.cfg.fsync)
+            # Not flushed here: the coordinator flushes a whole batch at once before renaming.
+            write_temp(res.data, tmp)
             ids = res.ids or {}
             rec.update(status="ok", code=None, tmp=tmp, bytes_out=len(res.data),
                        ids_new={k: (ids.get(k) or (None, None))[1]
@@ -212,8 +151,7 @@ class Worker:
         if rel == "":  # a single input file
             rel = os.path.basename(self.cfg.in_root)
         final = os.path.join(qdir, *rel.split("/"))
-        write_file_atomic(data, final, os.path.join(qdir, paths.TMP_DIR), str(rec["idx"]),
-                          self.cfg.fsync)
+        write_file_atomic(data, final, os.path.join(qdir, paths.TMP_DIR), str(rec["idx"]))
         rec["quarantine"] = rel
 
 

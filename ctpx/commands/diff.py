@@ -1,0 +1,45 @@
+"""``ctpx diff A B``: what two scripts do differently, by effect, tag by tag."""
+from __future__ import annotations
+
+from ._common import add_format, add_output, emit_report
+
+NAME = "diff"
+HELP = "compare two scripts by what they do to each element (not by their text)"
+DESCRIPTION = (HELP + ". Exit 0 when the scripts are equivalent, 1 when they differ, 2 on "
+               "error.")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("a", metavar="A", help="the first script")
+    p.add_argument("b", metavar="B", help="the second script")
+    add_format(p)
+    p.add_argument("--mode", choices=("ctp", "safe"), default="ctp",
+                   help="compare what the scripts do in CTP (default) or in ctpx's safe mode")
+    p.add_argument("--include-disabled", action="store_true",
+                   help="also list disabled rules whose text changed")
+    p.add_argument("--expand-parameters", action="store_true",
+                   help="list every rule whose effect changes only because a parameter value "
+                        "differs (by default they are counted on the parameter's line)")
+    p.add_argument("--with-check", nargs="*", metavar="OPTION", default=None,
+                   help="add, for each difference, which side meets PS3.15 (Basic Profile plus "
+                        "these options, e.g. retain-uids)")
+    add_output(p)
+
+
+def run(args) -> int:
+    from ..diff import diff_scripts
+    from ..dicom.ps315 import OptionError, parse_options
+    from ..errors import UsageError
+    from ..script import load_script
+
+    if args.with_check is not None:
+        try:
+            parse_options(args.with_check)
+        except OptionError as e:
+            raise UsageError(str(e), code="USE01") from None
+    a, b = load_script(args.a), load_script(args.b)
+    result = diff_scripts(a, b, mode=args.mode, include_disabled=args.include_disabled,
+                          expand_parameters=args.expand_parameters,
+                          check_options=args.with_check)
+    emit_report(result.report(), args.format, args.output)
+    return result.exit_code

@@ -289,7 +289,8 @@ def _flag_diffs(a: Script, b: Script, mode: Mode) -> list[Difference]:
         why = ("its elements without a rule survive the removal flags" if active else
                "no effect here: a kept group only protects elements from privategroups and "
                "unspecifiedelements, and neither applies")
-        out.append(Difference("flag", f"keep group {g:04X}", category_of(g << 16 | 0x0010),
+        cat = Category.PRIVATE if g % 2 == 1 else Category.STRUCTURE
+        out.append(Difference("flag", f"keep group {g:04X}", cat,
                               f"keep group {g:04X}: {'not kept' if fb else 'kept'} \u2192 "
                               f"{'kept' if fb else 'not kept'}: {why}",
                               "kept" if not fb else "not kept", "kept" if fb else "not kept"))

@@ -47,7 +47,7 @@ from typing import Callable, Iterable, Sequence
 
 from .dicom.names import dcm4che_tag, dcm4che_vr, dicom_vr, tag_str
 from .dicom.private import is_safe_private, private_vr
-from .functions import CONDITIONS, FnCategory, spec
+from .functions import CONDITIONS, FUNCTIONS, FnCategory, spec
 from .java import jtrim, parse_int
 from .script.ir import (Always, Append, Call, ElementList, ElementRef, If, Literal, NameKind,
                         ParamRef, RemoveFlag, Script, Select, TagKind, Text, Truncated, Value)
@@ -222,25 +222,10 @@ KEEP = Effect(EffectKind.KEEP)
 # ---------------------------------------------------------------------------------------------
 # Function effects: one entry per function of ctpx.functions.FUNCTIONS
 
-#: The effect kind of each dispatched function's output (None: handled as control or marker).
+#: The effect kind of each function's output (None: handled as control or marker), read from
+#: the function registry.
 FUNCTION_EFFECTS: dict[str, EffectKind | None] = {
-    "always": None, "append": None, "if": None, "select": None, "process": None,
-    "require": None, "quarantine": None, "skip": None,
-    "keep": None, "remove": None, "empty": None, "blank": None,
-    "param": EffectKind.CONSTANT,
-    "call": EffectKind.EXTENSION,
-    "contents": EffectKind.COPY, "value": EffectKind.COPY,
-    "date": EffectKind.RUN_DATE, "time": EffectKind.RUN_DATE,
-    "dateinterval": EffectKind.SHIFT_DATE, "incrementdate": EffectKind.SHIFT_DATE,
-    "hashdate": EffectKind.SHIFT_DATE, "modifydate": EffectKind.MODIFY_DATE,
-    "decrypt": EffectKind.DERIVED, "encrypt": EffectKind.ENCRYPT,
-    "hash": EffectKind.HASH, "hashname": EffectKind.HASH, "hashptid": EffectKind.HASH,
-    "hashuid": EffectKind.HASH_UID,
-    "initials": EffectKind.DERIVED, "lowercase": EffectKind.DERIVED,
-    "uppercase": EffectKind.DERIVED, "pathelement": EffectKind.DERIVED,
-    "round": EffectKind.DERIVED, "truncate": EffectKind.DERIVED,
-    "integer": EffectKind.COUNTER, "lookup": EffectKind.LOOKUP,
-}
+    name: EffectKind(f.effect) if f.effect else None for name, f in FUNCTIONS.items()}
 
 
 @dataclass

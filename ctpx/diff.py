@@ -24,7 +24,7 @@ characteristics, private, sequences, structure) and a short phrase such as
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .dicom import ps315
@@ -148,7 +148,10 @@ class DiffResult:
         return {"equivalent": self.equivalent, "rules": len(rules),
                 "rules_by_category": dict(sorted(by_cat.items(), key=lambda kv: _ORDER[
                     Category(kv[0])])),
-                "rules_changed_only_by_parameters": sum(1 for d in rules if d.cause),
+                "rules_changed_only_by_parameters_or_switches": sum(1 for d in rules if d.cause),
+                "elements_folded_into_parameters_or_switches": len({
+                    u for d in self.differences if d.kind in ("parameter", "flag")
+                    for u in d.used_by} - {d.key for d in rules}),
                 "parameters": len(self.of_kind("parameter")), "flags": len(self.of_kind("flag")),
                 "disabled": len(self.of_kind("disabled"))}
 
@@ -158,8 +161,12 @@ class DiffResult:
         s = self.summary()
         cats = ", ".join(f"{k} {v}" for k, v in s["rules_by_category"].items())
         text = f"{s['rules']} rule(s) differ" + (f" ({cats})" if cats else "")
-        if s["rules_changed_only_by_parameters"]:
-            text += f", {s['rules_changed_only_by_parameters']} of them only through parameters"
+        if s["rules_changed_only_by_parameters_or_switches"]:
+            text += (f", {s['rules_changed_only_by_parameters_or_switches']} of them only through "
+                     f"parameters or global switches")
+        if s["elements_folded_into_parameters_or_switches"]:
+            text += (f", and {s['elements_folded_into_parameters_or_switches']} more change only "
+                     f"through parameters or global switches (--expand lists them)")
         text += f"; {s['parameters']} parameter(s); {s['flags']} global switch(es)"
         if s["disabled"]:
             text += f"; {s['disabled']} disabled rule(s) changed"
@@ -298,7 +305,9 @@ def _flag_diffs(a: Script, b: Script, mode: Mode) -> list[Difference]:
 
 
 def _selectors(script: Script) -> set:
-    return {sel for sel in script.rules_by_tag}
+    """Every target a rule names, enabled or not: a disabled rule still says the author thought
+    about that element, and global switches decide what happens to it."""
+    return {r.tag for r in script.rules}
 
 
 def _probe(sel) -> tuple[int | None, str | None]:
@@ -316,10 +325,14 @@ def _rule_text(script: Script, sel) -> str | None:
 
 
 def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
-                 include_disabled: bool = False, expand_parameters: bool = False,
+                 include_disabled: bool = False, expand: bool = False,
                  check_options: Iterable[str] | None = None) -> DiffResult:
-    """Compare ``a`` and ``b`` by effect. Rules that differ only because a parameter value
-    differs are folded into that parameter's record (``used_by``) unless ``expand_parameters``."""
+    """Compare ``a`` and ``b`` by effect.
+
+    Elements whose effect differs only because a parameter value differs, or only because a
+    global switch differs (neither script has an enabled rule for them), are folded into that
+    parameter's or switch's record (``used_by``) unless ``expand``.
+    """
     mode = Mode(mode) if not isinstance(mode, Mode) else mode
     ea, eb = analyze(a, mode), analyze(b, mode)
     # B evaluated with A's parameter values: a rule whose effect then matches A differs only
@@ -328,9 +341,10 @@ def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
     eb_with_a_params = analyze(b.with_params(shared), mode) if a.params != b.params else eb
     result = DiffResult(a.path, b.path, mode, check_options=(
         tuple(check_options) if check_options is not None else None))
-    result.differences += _flag_diffs(a, b, mode)
-
+    flags = _flag_diffs(a, b, mode)
+    switch_names = [f.key for f in flags]
     param_users: dict[str, list[str]] = {}
+    switch_users: list[str] = []
     for sel in sorted(_selectors(a) | _selectors(b), key=_sel_key):
         tag, creator = _probe(sel)
         if tag is None:
@@ -355,7 +369,11 @@ def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
                 if ra_root != rb_root and _same_shape(fa, ra_root) and _same_shape(fb, rb_root):
                     continue   # the root record already says it
             cause = ""
-            if eb_with_a_params is not eb and \
+            if sel not in a.rules_by_tag and sel not in b.rules_by_tag:
+                cause = "switch " + ", ".join(switch_names)
+                if key not in switch_users:
+                    switch_users.append(key)
+            elif eb_with_a_params is not eb and \
                     eb_with_a_params.effect_at(tag, level, creator=creator) == fa:
                 names = _params_used(a, sel) | _params_used(b, sel)
                 changed = sorted(n for n in names if a.params.get(n) != b.params.get(n))
@@ -370,6 +388,13 @@ def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
                 fb.describe() + _creates(fb), fa.rule, fb.rule, tag if sel.kind is
                 TagKind.NUMERIC else None, level, cause))
 
+    for f in flags:
+        if switch_users and f.kind == "flag":
+            shown = ", ".join(switch_users[:4]) + (", ..." if len(switch_users) > 4 else "")
+            f = replace(f, used_by=tuple(switch_users),
+                        phrase=f.phrase + f" (with the other switches, changes {len(switch_users)}"
+                                          f" element(s) that have only disabled rules: {shown})")
+        result.differences.append(f)
     for name in sorted(set(a.params) | set(b.params)):
         va, vb = a.params.get(name), b.params.get(name)
         if va == vb:
@@ -384,7 +409,7 @@ def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
             f"parameter {name}: {_pv(va)} \u2192 {_pv(vb)}{used}", _pv(va), _pv(vb),
             used_by=users))
 
-    if not expand_parameters:
+    if not expand:
         result.differences = [d for d in result.differences if not (d.kind == "rule" and d.cause)]
     if include_disabled:
         result.differences += _disabled_diffs(a, b)
@@ -396,7 +421,6 @@ def diff_scripts(a: Script, b: Script, *, mode: Mode | str = "ctp",
 def _same_shape(item: Effect, root: Effect) -> bool:
     """The item-level effect says nothing new: equal to the root's, creation aside (CTP only
     creates elements at the root)."""
-    from dataclasses import replace
     return replace(item, creates=False) == replace(root, creates=False)
 
 
@@ -445,8 +469,6 @@ def _disabled_diffs(a: Script, b: Script) -> list[Difference]:
 
 def _with_check(diffs: list[Difference], a: Script, b: Script, ea: ScriptEffects,
                 eb: ScriptEffects, options: Iterable[str]) -> list[Difference]:
-    from dataclasses import replace
-
     from .check import check_script
     ca = check_script(a, options, ea.mode, effects=ea)
     cb = check_script(b, options, eb.mode, effects=eb)

@@ -85,7 +85,7 @@ def test_symmetry():
     b = S(E("00100010", "@lookup(this,ptid)"), E("00080020", "@incrementdate(this,-5)"),
           '<p t="R">1.3</p>', E("0020000d", "@hashuid(@R,this)"),
           flags='<r en="T" t="privategroups">x</r>')
-    ab, ba = diff(a, b, expand_parameters=True), diff(b, a, expand_parameters=True)
+    ab, ba = diff(a, b, expand=True), diff(b, a, expand=True)
     fwd = {(d.kind, d.key, d.level): (d.a_effect, d.b_effect) for d in ab.differences}
     back = {(d.kind, d.key, d.level): (d.b_effect, d.a_effect) for d in ba.differences}
     assert fwd == back and len(fwd) == 5
@@ -99,7 +99,7 @@ def test_parameter_changes_fold_their_rules():
     (p,) = r.differences
     assert p.kind == "parameter" and p.key == "DATEINC"
     assert p.used_by == ("(0008,0020)", "(0008,0021)")
-    r = diff(a, b, expand_parameters=True)
+    r = diff(a, b, expand=True)
     rules = r.of_kind("rule")
     assert {d.key for d in rules} == {"(0008,0020)", "(0008,0021)"}
     assert all(d.cause == "parameter DATEINC" for d in rules)
@@ -154,7 +154,7 @@ HRI = os.path.join(SHARED, "ctp-scripts", "healthri", "trait_ctp", "legacy", "co
 
 @pytest.fixture(scope="module")
 def tcia_vs_hri(shared_dir):
-    return diff_scripts(load_script(TCIA), load_script(HRI), expand_parameters=True)
+    return diff_scripts(load_script(TCIA), load_script(HRI), expand=True)
 
 
 EXPECTED = {

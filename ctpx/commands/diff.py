@@ -17,9 +17,9 @@ def add_arguments(p) -> None:
                    help="compare what the scripts do in CTP (default) or in ctpx's safe mode")
     p.add_argument("--include-disabled", action="store_true",
                    help="also list disabled rules whose text changed")
-    p.add_argument("--expand-parameters", action="store_true",
-                   help="list every rule whose effect changes only because a parameter value "
-                        "differs (by default they are counted on the parameter's line)")
+    p.add_argument("--expand", action="store_true",
+                   help="list every element whose effect changes only through a parameter value "
+                        "or a global switch (by default they are counted on that line)")
     p.add_argument("--with-check", nargs="*", metavar="OPTION", default=None,
                    help="add, for each difference, which side meets PS3.15 (Basic Profile plus "
                         "these options, e.g. retain-uids)")
@@ -39,7 +39,7 @@ def run(args) -> int:
             raise UsageError(str(e), code="USE01") from None
     a, b = load_script(args.a), load_script(args.b)
     result = diff_scripts(a, b, mode=args.mode, include_disabled=args.include_disabled,
-                          expand_parameters=args.expand_parameters,
+                          expand=args.expand,
                           check_options=args.with_check)
     emit_report(result.report(), args.format, args.output)
     return result.exit_code

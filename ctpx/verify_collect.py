@@ -84,12 +84,15 @@ _DATE_SHAPES = re.compile(
     rf"(?<![\w.])(?:\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?[ -](?:{_MON})\.?,?[ -]\d{{4}}"
     rf"|(?:{_MON})\.?[ -]\d{{1,2}}(?:st|nd|rd|th)?,?[ -]\d{{4}})(?![\w])", re.I)
-_DATE_SHAPES_B = re.compile(_DATE_SHAPES.pattern.encode("ascii"), re.I)
 # Runs of digits that start with a plausible year: YYYYMMDD, alone or followed by a time.
 _DIGIT_RUN = re.compile(r"(?<![^\W_])(?<!\.)(?:1[89]|20|21)\d{6}\d*(?![^\W_])")
-_DIGIT_RUN_B = re.compile(rb"(?<![A-Za-z0-9.])(?:1[89]|20|21)\d{6}\d*(?![A-Za-z0-9])")
+# The bytes forms start with a plain character class and look behind only after it, so that
+# the regex engine can skip ahead to candidate bytes (a leading look-behind would prevent it).
+_DIGIT_RUN_B = re.compile(rb"[12](?<![A-Za-z0-9.][12])(?:(?<=1)[89]|(?<=2)[01])\d{6}\d*"
+                          rb"(?![A-Za-z0-9])")
 _UID_SHAPE = re.compile(r"(?<![\w.])[0-2](?:\.\d+){2,}(?![\w]|\.\d)")
-_UID_SHAPE_B = re.compile(rb"(?<![\w.])[0-2](?:\.\d+){2,}(?![\w]|\.\d)")
+_UID_SHAPE_B = re.compile(rb"[0-2](?<![\w.][0-2])(?:\.\d+){2,}(?![\w]|\.\d)")
+_ALNUM_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 #: Dates too generic to mean anything (placeholders many tools write).
 _SENTINEL_DATES = frozenset({"19000101", "18991230", "19700101", "00010101", "20000101"})
@@ -164,6 +167,7 @@ class Identifiers:
     words: dict[str, Ident] = field(default_factory=dict)       # lower-cased spelling -> ident
     dates: dict[str, Ident] = field(default_factory=dict)       # normalised spelling -> ident
     date8: dict[str, Ident] = field(default_factory=dict)       # YYYYMMDD -> ident
+    date_lit: dict[str, Ident] = field(default_factory=dict)    # lower-cased spelling -> ident
     uids: dict[str, Ident] = field(default_factory=dict)
     uid_at: dict[str, list[str]] = field(default_factory=dict)  # input path -> UIDs there
     benign: set[str] = field(default_factory=set)
@@ -215,6 +219,7 @@ class Identifiers:
         ident = self.date8[canon]
         for form in date_forms(day):
             self.dates.setdefault(_norm_date(form), ident)
+            self.date_lit.setdefault(form.lower(), ident)
 
     def add_name(self, pn: str, source: str, source_name: str) -> None:
         pn = pn.strip(" \0")
@@ -311,28 +316,42 @@ class Identifiers:
 
     def find_bytes(self, b: bytes) -> list[tuple[str, Ident, int]]:
         """(matched text, ident, offset) for every identifier in ``b``, in ASCII, Latin-1 or
-        UTF-8."""
+        UTF-8.
+
+        This is the search that runs over whole files, so it is built for speed: the buffer is
+        lower-cased once and searched with a case-sensitive trie whose first characters the
+        regex engine can skip to; the left word boundary is checked here rather than by a
+        look-behind, which would defeat that skip. Dates are searched in their literal
+        spellings (the shape-based text search would be many times slower on binary data).
+        """
         out: list[tuple[str, Ident, int]] = []
         if not b:
             return out
         spans: list[tuple[int, int]] = []
-        if self.words:
-            rx, table = _bytes_regex(frozenset(self.words))
-            for m in rx.finditer(b):
-                key = table.get(m.group(0).lower())
-                ident = self.words.get(key) if key is not None else None
+        keys = frozenset(self.words) | frozenset(self.date_lit)
+        if keys:
+            low = b.lower()
+            rx, table = _bytes_regex(keys)
+            pos = 0
+            while True:
+                m = rx.search(low, pos)
+                if m is None:
+                    break
+                start, end = m.span()
+                if start and low[start - 1] in _ALNUM_BYTES:
+                    pos = start + 1
+                    continue
+                key = table.get(m.group(0))
+                ident = None if key is None else (self.words.get(key) or self.date_lit.get(key))
                 if ident is not None:
-                    out.append((_decode(m.group(0)), ident, m.start()))
-                    spans.append(m.span())
+                    out.append((_decode(b[start:end]), ident, start))
+                    spans.append((start, end))
+                pos = end
 
         def inside(m) -> bool:
             return any(a <= m.start() and m.end() <= e for a, e in spans)
 
-        if self.dates:
-            for m in _DATE_SHAPES_B.finditer(b):
-                ident = self.dates.get(_norm_date(m.group(0).decode("ascii")))
-                if ident is not None and not inside(m):
-                    out.append((m.group(0).decode("ascii"), ident, m.start()))
+        if self.date8:
             for m in _DIGIT_RUN_B.finditer(b):
                 run = m.group(0).decode("ascii")
                 hit = self._date_run(run, b[m.end():m.end() + 2].decode("latin-1"))
@@ -465,13 +484,12 @@ def _collect_element(ids: Identifiers, e: Element) -> None:
 
 
 def _collect_date(ids: Identifiers, v: str, kind: str, path: str, name: str) -> None:
+    # A date-time is searched through its date: YYYYMMDD followed by a time is matched as one
+    # run, so the whole value needs no entry of its own (which would differ in every file and
+    # defeat the cache of compiled searches).
     digits = v.split("-")[0].strip()
     if len(digits) >= 8 and digits[:8].isdigit():
         ids.add_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]), path, name, kind)
-        if kind == "datetime" and len(digits) > 8:
-            # The whole date-time too, so that it is reported as such when it survives whole.
-            ids.add_word(digits.split("+")[0].split("-")[0], "datetime", path, name,
-                         check="datetime")
 
 
 def _printable_text(b: bytes) -> str | None:
@@ -506,8 +524,6 @@ def distinctive(text: str, kind: str) -> bool:
         if kind == "name":
             return letters >= 3 and not t.isdigit()
         return letters >= 3
-    if kind == "datetime":
-        return len(alnum) >= 10
     if t.isdigit():
         return len(t) >= 5
     if _DECIMAL.fullmatch(t):
@@ -672,8 +688,8 @@ def _bytes_regex(keys: frozenset[str]) -> tuple[re.Pattern, dict[bytes, str]]:
     as_text = [b.decode("latin-1") for b in table]
     # Only ASCII letters and digits stop a match: binary neighbours (delimiters, lengths) are
     # often bytes above 0x7F.
-    pattern = r"(?<![A-Za-z0-9])" + _nest(as_text) + r"(?![A-Za-z0-9])"
-    return re.compile(pattern.encode("latin-1"), re.I), table
+    pattern = _nest(as_text) + r"(?![a-z0-9])"
+    return re.compile(pattern.encode("latin-1")), table
 
 
 def _nest(words: list[str]) -> str:

@@ -27,7 +27,13 @@ class Progress:
         isatty = getattr(self.stream, "isatty", lambda: False)
         if isatty():
             from tqdm import tqdm
-            self._bar = tqdm(total=total, initial=initial, unit="file", file=self.stream,
+
+            class _Bar(tqdm):
+                # No monitor thread: the coordinator forks workers, and forking a process that
+                # runs threads can deadlock the child.
+                monitor_interval = 0
+
+            self._bar = _Bar(total=total, initial=initial, unit="file", file=self.stream,
                              dynamic_ncols=True, smoothing=0.1, mininterval=0.2)
 
     def set_total(self, total: int) -> None:

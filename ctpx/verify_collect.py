@@ -181,9 +181,9 @@ class Identifiers:
         if old is not None:
             # Report the most telling origin: a more specific kind, or a named element rather
             # than a token picked out of free text.
-            better = _PRIORITY[kind] < _PRIORITY[old.kind] or (
-                kind == old.kind and old.source_name == "free text" and
-                source_name != "free text")
+            rank_new = (source_name == "free text", _PRIORITY[kind])
+            rank_old = (old.source_name == "free text", _PRIORITY[old.kind])
+            better = rank_new < rank_old
             if better:
                 old.kind, old.source, old.source_name = kind, source, source_name
             return

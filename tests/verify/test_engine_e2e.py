@@ -106,3 +106,32 @@ def test_uid_mapping_csv_pairs_the_same_files(run):
     assert by_uid.meta["paired_by"] == f"uid-map {len(study.files)}"
     key = lambda r: (r["code"], r["output"], r["path"], r["value"])  # noqa: E731
     assert sorted(map(key, by_uid.records)) == sorted(map(key, by_report.records))
+
+
+def test_ctpx_apply_then_ctpx_verify(tmp_path, capsys):
+    """The command-line path: ``ctpx apply`` writes the tree, its run report and its mapping
+    files; ``ctpx verify`` pairs by either and finds the same residues."""
+    from ctpx.cli import main
+    if not os.path.exists(os.path.join(os.path.dirname(engine.__file__), "runner.py")):
+        pytest.skip("the folder runner is not present")
+    study = synth.generate(seed=8, patients=1, studies=[1])
+    inp, out = tmp_path / "in", tmp_path / "out"
+    synth.write(study, str(inp), manifest=None)
+    script = tmp_path / "incomplete.script"
+    script.write_text(SCRIPT)
+    report, mapping = tmp_path / "run.json", tmp_path / "map"
+    rc = main(["apply", str(script), str(inp), str(out), "--report", str(report),
+               "--mapping", str(mapping), "--jobs", "1", "--quiet"])
+    assert rc == 0
+    capsys.readouterr()
+    outputs = {}
+    for how in (["--report", str(report)], ["--mapping", str(mapping)]):
+        assert main(["verify", str(inp), str(out), "--format", "json"] + how) == 1
+        data = json.loads(capsys.readouterr().out)
+        records = data["sections"]["findings"]
+        assert data["meta"]["paired"] == len(study.files)
+        assert any(r["path"] == "<(0008,1115)>[<0>]<(0010,0010)>" and r["kind"] == "name"
+                   for r in records)
+        assert not any(r["code"] in ("VF11", "VF12") for r in records)
+        outputs[how[0]] = sorted((r["code"], r["output"], r["path"]) for r in records)
+    assert outputs["--report"] == outputs["--mapping"]

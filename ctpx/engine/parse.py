@@ -153,6 +153,11 @@ class _Reader:
                 if nxt > end:
                     self.error(pos, f"value of ({tag >> 16:04X},{tag & 0xFFFF:04X}) runs past "
                                     "the end of the data")
+                if vr == "UN" and not tag & 0x10000:
+                    # a public element stored as UN takes its dictionary VR, as dcm4che reads it
+                    dvr = _implicit_vr_cached(tag)
+                    if dvr != "SQ":
+                        vr = dvr
                 if vr == "SQ":
                     el = Elem(tag, vr, None, self.items(vpos, nxt, lv, depth))
                 else:

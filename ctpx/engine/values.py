@@ -69,8 +69,11 @@ _DEFAULT = Charset(("ISO_IR 100",))
 def _shortest_float32(v: float) -> str:
     for k in range(1, 10):
         s = f"{v:.{k - 1}e}"
-        if struct.unpack("<f", struct.pack("<f", float(s)))[0] == v:
-            return s
+        try:
+            if struct.unpack("<f", struct.pack("<f", float(s)))[0] == v:
+                return s
+        except OverflowError:   # rounded past the largest float
+            continue
     return f"{v:.8e}"
 
 

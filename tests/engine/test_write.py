@@ -1,0 +1,97 @@
+"""Writing the output as CTP lays it out: meta information, group lengths, encodings, pixel data."""
+from __future__ import annotations
+
+import io
+import struct
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from ctpx.engine.parse import parse_bytes
+from ctpx.engine.write import IMPLEMENTATION_UID, output_transfer_syntax, write_file
+
+from .helpers import dataset, to_bytes
+
+
+def _round_trip(data: bytes):
+    pf = parse_bytes(data)
+    out = write_file(pf, pf.root.elems, pf.tail, b"1.2.840.10008.5.1.4.1.1.7", b"9.8.7")
+    return pf, out, pydicom.dcmread(io.BytesIO(out))
+
+
+def _image(**kw):
+    ds = dataset(Rows=2, Columns=2, BitsAllocated=16, BitsStored=12, HighBit=11,
+                 PixelRepresentation=0, SamplesPerPixel=1, PhotometricInterpretation="MONOCHROME2",
+                 **kw)
+    ds.PixelData = struct.pack("<4H", 1, 2, 3, 0xABCD)
+    return ds
+
+
+def test_meta_is_regenerated_from_the_output():
+    _, out, ds = _round_trip(to_bytes(_image(PatientName="A")))
+    fm = ds.file_meta
+    assert fm.MediaStorageSOPInstanceUID == "9.8.7"
+    assert fm.ImplementationClassUID == IMPLEMENTATION_UID and len(IMPLEMENTATION_UID) <= 64
+    assert fm.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    assert "SourceApplicationEntityTitle" not in fm
+    assert out[:128] == b"\x00" * 128 and out[128:132] == b"DICM"
+
+
+def test_pixel_data_is_byte_identical_and_other_values_unchanged():
+    src = _image(PatientName="Doe^John", ImageType=["ORIGINAL", "PRIMARY"])
+    _, _, ds = _round_trip(to_bytes(src))
+    assert ds.PixelData == struct.pack("<4H", 1, 2, 3, 0xABCD)
+    assert ds.PatientName == "Doe^John" and list(ds.ImageType) == ["ORIGINAL", "PRIMARY"]
+
+
+def test_group_lengths_are_dropped_at_every_level():
+    item = Dataset()
+    item.add_new(0x00100000, "UL", 10)
+    item.PatientName = "X"
+    src = dataset(ReferencedStudySequence=Sequence([item]))
+    src.add_new(0x00080000, "UL", 0)
+    _, _, ds = _round_trip(to_bytes(src))
+    assert 0x00080000 not in ds
+    assert 0x00100000 not in ds.ReferencedStudySequence[0]
+    assert ds.ReferencedStudySequence[0].PatientName == "X"
+
+
+def test_sequences_are_written_with_undefined_length():
+    src = dataset(ReferencedStudySequence=Sequence([Dataset()]))
+    _, out, ds = _round_trip(to_bytes(src))
+    assert ds["ReferencedStudySequence"].is_undefined_length
+    assert struct.pack("<HH2sHL", 0x0008, 0x1110, b"SQ", 0, 0xFFFFFFFF) in out
+
+
+def test_transfer_syntax_is_kept():
+    for ts in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.2"):
+        pf, _, ds = _round_trip(to_bytes(_image(PatientName="A"), ts))
+        assert ds.file_meta.TransferSyntaxUID == ts == output_transfer_syntax(pf)
+        assert ds.Rows == 2 and ds.PatientName == "A"
+
+
+def test_files_without_meta_become_explicit_little_endian():
+    big = to_bytes(_image(PatientName="A", SmallestImagePixelValue=7), "1.2.840.10008.1.2.2",
+                   meta=False)
+    _, _, ds = _round_trip(big)
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    assert ds.Rows == 2 and ds.SmallestImagePixelValue == 7        # byte-swapped
+    imp = to_bytes(_image(PatientName="A"), "1.2.840.10008.1.2", meta=False)
+    _, out, ds = _round_trip(imp)
+    assert ds["PixelData"].VR == "OB"                              # dcm4che's first choice
+    assert ds.PatientName == "A"
+
+
+def test_deflated_output_holds_the_pixel_data_inside_the_stream():
+    _, _, ds = _round_trip(to_bytes(_image(PatientName="A"), "1.2.840.10008.1.2.1.99"))
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99"
+    assert ds.PixelData == struct.pack("<4H", 1, 2, 3, 0xABCD)
+
+
+def test_odd_length_values_are_padded():
+    item = dataset()
+    item.add_new(0x00091001, "OB", b"abc")
+    item.add_new(0x00090010, "LO", "ACME")
+    _, out, ds = _round_trip(to_bytes(item))
+    assert ds[0x00091001].value == b"abc\x00"

@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""Throughput of ``ctpx apply`` against two floors, on deterministic synthetic corpora.
+
+    python benchmarks/run.py [--work DIR] [--update-docs]
+
+For each corpus (``scripts/make_bench_corpus.py``: small MR files, 512x512 CT slices, large
+multi-frame files) it times, on a warm page cache:
+
+- ``cp -r``: the copy floor (no DICOM work at all);
+- pydicom ``dcmread`` + ``save_as`` of every file in one process: the library floor;
+- ``ctpx apply`` with the CTP default script at ``--jobs 1`` and ``--jobs`` = cores.
+
+Each figure is the best of ``--repeat`` runs. ``ctpx apply`` is timed two ways: ``wall`` (the
+whole command, interpreter start-up and script parsing included) and ``run`` (the runner's own
+elapsed time from its report: discovery, workers, writes and flushes). The floors are timed
+around their loops, so the ratios use ``run``; start-up is a fixed cost of about 0.3 s per
+invocation. Peak memory is the largest sum of the resident set sizes of the command's process
+tree (shared pages of forked workers are counted once per process, so this overstates).
+ctpx flushes its outputs to disk (``syncfs`` per checkpoint); ``cp -r`` and the pydicom floor
+do not, so the copy floor is also shown followed by ``sync``.
+
+A last section times where a single-process run spends its time (read, parse, rules, encode,
+write, naming and journal, flushes) by wrapping those functions with timers.
+
+Results go to ``benchmarks/results/latest.json``; ``--update-docs`` rewrites the figures
+section of ``docs/performance.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, ROOT)
+
+import make_bench_corpus  # noqa: E402
+
+DOC = os.path.join(ROOT, "docs", "performance.md")
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+SCRIPT_CANDIDATES = [
+    os.path.join(ROOT, "tests", "ctp-scripts", "ctp-bundled", "examples",
+                 "example-ctp-dicom-anonymizer.script"),
+    os.path.join(os.path.dirname(ROOT), "shared", "ctp-scripts", "ctp-bundled", "examples",
+                 "example-ctp-dicom-anonymizer.script"),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+class PeakRSS:
+    """Polls the resident set size of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.01):
+        import psutil
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        import psutil
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc] + self.proc.children(recursive=True)
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._t.join()
+        return self.peak
+
+
+def run_cmd(args, env=None) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS bytes, stdout) of a command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=ROOT)
+    mon = PeakRSS(proc.pid)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    peak = mon.stop()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{args[:4]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return wall, peak, out.decode()
+
+
+def clean(path: str) -> None:
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    for extra in (path + ".ctpx-state", path + ".ctpx-report.json"):
+        if os.path.isdir(extra):
+            shutil.rmtree(extra)
+        elif os.path.exists(extra):
+            os.unlink(extra)
+    os.sync()   # so that the next measurement does not pay for this one's dirty pages
+
+
+def warm(folder: str) -> tuple[int, int]:
+    files = size = 0
+    for root, _, names in os.walk(folder):
+        for n in names:
+            with open(os.path.join(root, n), "rb") as f:
+                while f.read(1 << 20):
+                    pass
+            files += 1
+            size += os.path.getsize(os.path.join(root, n))
+    return files, size
+
+
+PYDICOM_FLOOR = r"""
+import json, os, sys, time, pydicom
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst)
+files = sorted(os.path.join(r, f) for r, _, fs in os.walk(src) for f in fs)
+t0 = time.perf_counter()
+for i, p in enumerate(files):
+    ds = pydicom.dcmread(p)
+    ds.save_as(os.path.join(dst, f"{i}.dcm"))
+print(json.dumps({"run": time.perf_counter() - t0}))
+"""
+
+
+def best(fn, repeat: int) -> dict:
+    results = [fn() for _ in range(repeat)]
+    return min(results, key=lambda r: r["run"])
+
+
+def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
+                   repeat: int) -> dict:
+    files, size = warm(src)
+    out = os.path.join(work, f"out-{name}")
+    res = {"files": files, "bytes": size}
+
+    def cp():
+        clean(out)
+        wall, peak, _ = run_cmd(["cp", "-r", src, out])
+        return {"run": wall, "wall": wall, "peak_rss": peak}
+
+    def cp_sync():
+        clean(out)
+        t0 = time.perf_counter()
+        subprocess.run(["cp", "-r", src, out], check=True)
+        os.sync()
+        wall = time.perf_counter() - t0
+        return {"run": wall, "wall": wall}
+
+    def floor():
+        clean(out)
+        wall, peak, text = run_cmd([sys.executable, "-c", PYDICOM_FLOOR, src, out])
+        return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
+
+    def apply(jobs: int):
+        def go():
+            clean(out)
+            wall, peak, text = run_cmd([sys.executable, "-m", "ctpx", "apply", script, src, out,
+                                        "--jobs", str(jobs), "--quiet", "--format", "json"])
+            summary = json.loads(text)["summary"]
+            return {"run": summary["elapsed_s"], "wall": wall, "peak_rss": peak,
+                    "ok": summary["ok"], "quarantined": summary["quarantined"]}
+        return go
+
+    res["cp"] = best(cp, repeat)
+    res["cp_sync"] = best(cp_sync, repeat)
+    res["pydicom"] = best(floor, repeat)
+    res["apply_j1"] = best(apply(1), repeat)
+    res[f"apply_j{cores}"] = best(apply(cores), repeat)
+    clean(out)
+    for k in ("cp", "cp_sync", "pydicom", "apply_j1", f"apply_j{cores}"):
+        r = res[k]
+        r["files_per_s"] = files / r["run"]
+        r["mb_per_s"] = size / r["run"] / 1e6
+    return res
+
+
+def memory_scaling(work: str, script: str, cores: int, big_src: str, repeat: int) -> dict:
+    small = make_bench_corpus.build(os.path.join(work, "corpus-20"), ["small"], small=20,
+                                    quiet=True)["small"]
+    out = os.path.join(work, "out-mem")
+    peaks = {}
+    for label, src in (("20 files", small), ("2000 files", big_src)):
+        vals = []
+        for _ in range(repeat):
+            clean(out)
+            _, peak, _ = run_cmd([sys.executable, "-m", "ctpx", "apply", script, src, out,
+                                  "--jobs", str(cores), "--quiet", "--format", "json"])
+            vals.append(peak)
+        peaks[label] = min(vals)
+    clean(out)
+    return peaks
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the time goes (one process, functions wrapped with timers)
+
+def profile(src: str, work: str, script: str) -> dict:
+    import importlib
+
+    from ctpx.engine.runner import apply_tree
+    anonymize = importlib.import_module("ctpx.engine.anonymize")
+    runner = importlib.import_module("ctpx.engine.runner")
+    runner_worker = importlib.import_module("ctpx.engine.runner_worker")
+
+    totals: dict[str, float] = {}
+    wrapped = []
+
+    def wrap(owner, attr, label):
+        fn = getattr(owner, attr, None)
+        if fn is None:   # the engine's internals moved; that step is then counted as "other"
+            return
+
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                totals[label] = totals.get(label, 0.0) + time.perf_counter() - t0
+        setattr(owner, attr, timed)
+        wrapped.append((owner, attr, fn))
+
+    wrap(runner_worker, "read_input", "read the input")
+    wrap(anonymize, "parse_bytes", "engine: parse")
+    wrap(anonymize, "file_rules", "engine: rules for this file")
+    wrap(anonymize, "insert_elements", "engine: evaluate the script")
+    wrap(anonymize, "process_into", "engine: evaluate the script")
+    wrap(anonymize, "tail_elements", "engine: evaluate the script")
+    wrap(anonymize, "write_file", "engine: encode the output")
+    wrap(anonymize, "_ids", "engine: identifiers for naming")
+    wrap(runner_worker, "write_temp", "write the temporary file")
+    wrap(runner._Run, "_checkpoint", "flush, rename, commit the journal")
+    fin = runner._Run._finalize
+
+    def finalize(self, rec):
+        t0 = time.perf_counter()
+        before = totals.get("flush, rename, commit the journal", 0.0)
+        try:
+            return fin(self, rec)
+        finally:
+            inner = totals.get("flush, rename, commit the journal", 0.0) - before
+            totals["name the output, journal the row"] = totals.get(
+                "name the output, journal the row", 0.0) + time.perf_counter() - t0 - inner
+    runner._Run._finalize = finalize
+    wrapped.append((runner._Run, "_finalize", fin))
+    out = os.path.join(work, "out-profile")
+    clean(out)
+    try:
+        t0 = time.perf_counter()
+        rep = apply_tree(script, src, out, jobs=1, quiet=True)
+        total = time.perf_counter() - t0
+    finally:
+        for owner, attr, fn in reversed(wrapped):
+            setattr(owner, attr, fn)
+        clean(out)
+    accounted = sum(totals.values())
+    totals["other (script load, compile, walk, report, per-file glue)"] = total - accounted
+    files = rep.summary["files"]
+    return {"files": files, "total_s": total,
+            "per_file_us": {k: v / files * 1e6 for k, v in totals.items()},
+            "share": {k: v / total for k, v in totals.items()}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = None
+    try:
+        import psutil
+        mem = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:
+        pass
+    import pydicom
+    from ctpx import __version__
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
+            "python": platform.python_version(), "pydicom": pydicom.__version__,
+            "ctpx": __version__}
+
+
+def fmt_table(results: dict, cores: int) -> str:
+    jn = f"apply_j{cores}"
+    lines = []
+    for name, r in results["corpora"].items():
+        mb = r["bytes"] / 1e6
+        lines += [f"**{name}** corpus: {r['files']} files, {mb:.0f} MB", "",
+                  "| contender | files/s | MB/s | time (s) | wall (s) | peak memory (MB) |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        labels = [("cp", "`cp -r` (copy floor)"), ("cp_sync", "`cp -r` then `sync`"),
+                  ("pydicom", "pydicom read+write, 1 process (library floor)"),
+                  ("apply_j1", "`ctpx apply --jobs 1`"), (jn, f"`ctpx apply --jobs {cores}`")]
+        for key, label in labels:
+            x = r[key]
+            peak = f"{x['peak_rss'] / 2**20:.0f}" if x.get("peak_rss") else ""
+            lines.append(f"| {label} | {x['files_per_s']:.0f} | {x['mb_per_s']:.1f} | "
+                         f"{x['run']:.2f} | {x['wall']:.2f} | {peak} |")
+        lines += ["", f"- `--jobs 1` / library floor: **{r['apply_j1']['files_per_s'] / r['pydicom']['files_per_s']:.2f}x**; "
+                      f"`--jobs {cores}` / library floor: **{r[jn]['files_per_s'] / r['pydicom']['files_per_s']:.2f}x**",
+                  f"- `--jobs {cores}` / copy floor: **{r[jn]['files_per_s'] / r['cp']['files_per_s']:.2f}x** "
+                  f"(against `cp -r` then `sync`: {r[jn]['files_per_s'] / r['cp_sync']['files_per_s']:.2f}x)", ""]
+    m = results.get("memory")
+    if m:
+        a, b = m["20 files"], m["2000 files"]
+        lines += [f"Peak memory, `--jobs {cores}`: 20 files {a / 2**20:.0f} MB, 2,000 files "
+                  f"{b / 2**20:.0f} MB (ratio **{b / a:.2f}**).", ""]
+    p = results.get("profile")
+    if p:
+        lines += [f"Where a `--jobs 1` run on the small corpus spends its time "
+                  f"({p['files']} files, {p['total_s']:.2f} s):", "",
+                  "| step | µs per file | share |", "|---|---:|---:|"]
+        for k, v in sorted(p["per_file_us"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {k} | {v:.0f} | {p['share'][k] * 100:.0f}% |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def update_docs(text: str) -> None:
+    with open(DOC, encoding="utf-8") as f:
+        doc = f.read()
+    if START not in doc or END not in doc:
+        raise SystemExit(f"{DOC} has no {START} ... {END} section")
+    head, rest = doc.split(START, 1)
+    _, tail = rest.split(END, 1)
+    with open(DOC, "w", encoding="utf-8") as f:
+        f.write(head + START + "\n" + text + "\n" + END + tail)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "ctpx-bench"),
+                   help="folder for the corpora and outputs (default: %(default)s)")
+    p.add_argument("--script", help="the CTP default script (default: the bundled example)")
+    p.add_argument("--only", default="small,ct,multiframe")
+    p.add_argument("--small", type=int, default=2000)
+    p.add_argument("--ct", type=int, default=400)
+    p.add_argument("--multiframe", type=int, default=3)
+    p.add_argument("--mib", type=int, default=64)
+    p.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is kept")
+    p.add_argument("--jobs", type=int, default=None, help="the parallel run's --jobs "
+                                                          "(default: all cores)")
+    p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"))
+    p.add_argument("--update-docs", action="store_true",
+                   help=f"write the figures into {os.path.relpath(DOC, ROOT)}")
+    args = p.parse_args(argv)
+
+    script = args.script or next((s for s in SCRIPT_CANDIDATES if os.path.isfile(s)), None)
+    if not script:
+        p.error("the CTP default script was not found; give it with --script")
+    cores = args.jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count() or 1)
+    which = [w for w in args.only.split(",") if w]
+    os.makedirs(args.work, exist_ok=True)
+    corpora = make_bench_corpus.build(os.path.join(args.work, "corpus"), which, args.small,
+                                      args.ct, args.multiframe, args.mib)
+    results = {"machine": machine(), "script": os.path.basename(script), "jobs": cores,
+               "repeat": args.repeat, "corpora": {}}
+    for name in which:
+        print(f"timing the {name} corpus ...", file=sys.stderr)
+        results["corpora"][name] = measure_corpus(name, corpora[name], args.work, script, cores,
+                                                  args.repeat)
+    if "small" in corpora:
+        print("measuring memory scaling ...", file=sys.stderr)
+        results["memory"] = memory_scaling(args.work, script, cores, corpora["small"],
+                                           args.repeat)
+        if not args.no_profile:
+            print("profiling a single-process run ...", file=sys.stderr)
+            results["profile"] = profile(corpora["small"], args.work, script)
+    table = fmt_table(results, cores)
+    m = results["machine"]
+    header = (f"Taken {time.strftime('%Y-%m-%d')} on {m['cpu']}, {m['cores']} cores, "
+              f"{m['memory_gib']} GiB, {m['os']}; Python {m['python']}, pydicom {m['pydicom']}, "
+              f"ctpx {m['ctpx']}; best of {args.repeat} runs, warm page cache; script "
+              f"`{results['script']}`.\n")
+    print(header)
+    print(table)
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2)
+    if args.update_docs:
+        update_docs(header + "\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -217,8 +217,6 @@ def generate(seed: int = 1, patients: int = 3, studies: Iterable[int] | None = N
     """A deterministic synthetic collection: ``patients`` patients, each with ``studies[i]``
     studies (default: two for the first patient, one for the others) of ``series_per_study``
     CT series and, when ``sr``, one SR document that references the images."""
-    from pydicom.dataset import Dataset  # noqa: F401  (imported here to keep `import ctpx` light)
-
     rng = _Rng(seed)
     counts = list(studies) if studies is not None else [2] + [1] * (patients - 1)
     if len(counts) < patients:

@@ -39,15 +39,14 @@ def run(args) -> int:
     from ..verify import redact, verify
 
     ignore = [x.strip() for item in args.ignore for x in item.split(",") if x.strip()]
-    progress = None
-    if sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 50 == 0:
-                print(f"\rverify: {done}/{total} files", end="" if done < total else "\n",
-                      file=sys.stderr, flush=True)
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            print(f"\rverify: {done}/{total} files", end="" if done < total else "\n",
+                  file=sys.stderr, flush=True)
+
     result = verify(args.input, args.output, run_report=args.run_report,
                     mappings=args.mapping, pixel_rules=args.pixel_rules, ignore=ignore,
-                    progress=progress)
+                    progress=progress if sys.stderr.isatty() else None)
     if args.redact:
         result.records[:] = [redact(r) for r in result.records]
     sys.stdout.write(render(result.report(f"ctpx verify {args.input} -> {args.output}"),

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from .dicom import ps315
 from .dicom._private_dict import PRIVATE as _CTP_PRIVATE
-from .dicom.names import keyword, tag_str
+from .dicom.names import keyword, sequence_tags, tag_str
 from .dicom.private import SAFE_CODE
 from .dicom.ps315 import Action, Attribute, Option, RowKind
 from .findings import Severity
@@ -95,6 +95,9 @@ RULES: dict[str, DeviationRule] = {r.code: r for r in (
     DeviationRule("DI16", "deid.marking", C, W,
                   "the de-identification attributes of E.1.1 (Patient Identity Removed, method, "
                   "Longitudinal Temporal Information Modified) are missing or inconsistent"),
+    DeviationRule("DI17", "sequence.unlisted-retained", P, E,
+                  "sequences the table does not list are kept with their items unprocessed, so "
+                  "listed attributes nested in them keep their original values"),
 )}
 
 
@@ -617,6 +620,46 @@ def _marking(se: ScriptEffects, options: frozenset[Option]) -> tuple[list[Deviat
     return out, claimed
 
 
+#: Unlisted sequences that commonly carry identifying references in images and reports; named
+#: first in DI17's message because a reader recognises them.
+_COMMON_SEQUENCES = (0x00081115, 0x0040A375, 0x00081250, 0x00081199, 0x00081032, 0x00082218,
+                     0x00400260, 0x0040A385, 0x00081134, 0x00540222)
+
+
+def _unlisted_sequences(se: ScriptEffects) -> list[Deviation]:
+    """Sequences Table E.1-1 does not list (ReferencedSeriesSequence, ...) still carry listed
+    attributes in their items (person names, UIDs, dates). CTP applies rules inside an item only
+    under @process(), so every such sequence that is kept unprocessed leaks them. One record
+    names them all."""
+    if se.mode is Mode.SAFE:
+        return []
+    listed = {a.tag for a in ps315.attributes() if a.tag is not None}
+    kept = []
+    for tag in sequence_tags():
+        # Group 0028 (pixel description, LUTs) is always kept by CTP and holds nothing the
+        # table lists.
+        if tag in listed or tag >> 16 == 0x0028:
+            continue
+        eff = se.effect_at(tag, "root")
+        if any(leaf.kind is EffectKind.KEEP for _, leaf in eff.leaves()):
+            kept.append(tag)
+    if not kept:
+        return []
+    first = [t for t in _COMMON_SEQUENCES if t in kept]
+    names = [keyword(t) or tag_str(t) for t in first + [t for t in kept if t not in first]]
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    msg = (f"{len(kept)} sequences that Table E.1-1 does not list are kept with their items "
+           f"unprocessed ({shown}): the table's actions apply wherever an attribute appears "
+           f"(PS3.15 E.1.1), but CTP applies rules inside items only under @process(), so "
+           f"person names, UIDs and dates nested in these sequences keep their original "
+           f"values. Process them (@process(); ctpx generate writes one rule per sequence) "
+           f"or run ctpx apply in safe mode.")
+    return [Deviation("DI17", "(sequences)", "unlisted sequences", "X, or K with the profile "
+                      "applied inside", "kept unprocessed", EffectKind.KEEP.value, msg,
+                      f"PS3.15 {ps315.EDITION} E.1.1 and Table E.1-1", source="default",
+                      members=tuple(tag_str(t) for t in kept))]
+
+
 # ---------------------------------------------------------------------------------------------
 # Pseudonymisation review
 
@@ -691,6 +734,7 @@ def check_effects(se: ScriptEffects, options: Iterable[Option | str] = ()) -> li
     opts = ps315.parse_options(options)
     devs = _Checker(se, opts).run(ps315.attributes())
     devs += _marking(se, opts)[0]
+    devs += _unlisted_sequences(se)
     return devs
 
 
@@ -703,9 +747,11 @@ def check_script(script: Script, options: Iterable[Option | str] = (), mode: Mod
     devs = _Checker(se, opts).run(rows)
     marks, claimed = _marking(se, opts)
     devs += marks
+    unlisted = _unlisted_sequences(se)
+    devs += unlisted
     order = {c: i for i, c in enumerate(RULES)}
     devs.sort(key=lambda d: (order[d.code], d.tag, d.level))
-    basic_devs = devs if not opts else _Checker(se, frozenset()).run(rows)
+    basic_devs = devs if not opts else _Checker(se, frozenset()).run(rows) + unlisted
     satisfied = []
     for o in Option:
         trial = set(opts) | {o}

@@ -105,3 +105,9 @@ def is_private(tag: int) -> bool:
 
 def is_private_creator(tag: int) -> bool:
     return is_private(tag) and 0x0010 <= (tag & 0xFFFF) <= 0x00FF
+
+
+@lru_cache(maxsize=1)
+def sequence_tags() -> tuple[int, ...]:
+    """Every sequence (VR SQ) of the DICOM dictionary, in tag order."""
+    return tuple(sorted(tag for tag, entry in _kw.TAGS.items() if entry[2] == "SQ"))

@@ -73,4 +73,10 @@ CASES = [
     {"code": "DI16", "tag": "(0012,0062)", "options": [], "why": "E.1.1: set YES",
      "fail": '<e en="T" t="00120062" n="a">YES</e>',
      "pass": '<e en="T" t="00120062" n="a">@always()YES</e>'},
+    {"code": "DI17", "tag": "(sequences)", "options": [],
+     "why": "E.1.1: the table's actions reach attributes nested in unlisted sequences only when "
+            "CTP processes (or removes) those sequences",
+     "fail": '<e en="T" t="00100010" n="a">@empty()</e>',
+     "pass": '<e en="T" t="00100010" n="a">@empty()</e>'
+             '<r en="T" t="unspecifiedelements">x</r>'},
 ]

@@ -568,11 +568,15 @@ def ascii_fold(s: str) -> str:
 _STANDARD_PREFIXES = ("1.2.840.10008.",)
 
 
-def is_standard_uid(uid: str) -> bool:
-    if uid.startswith(_STANDARD_PREFIXES):
-        return True
+@lru_cache(maxsize=1)
+def _uid_dictionary() -> frozenset[str]:
     from pydicom.uid import UID_dictionary  # type: ignore[attr-defined]
-    return uid in UID_dictionary
+    return frozenset(UID_dictionary)
+
+
+def is_standard_uid(uid: str) -> bool:
+    """A UID defined by the standard (or a well-known one pydicom lists): never identifying."""
+    return uid.startswith(_STANDARD_PREFIXES) or uid in _uid_dictionary()
 
 
 # --- dates ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ A thin wrapper over ``ctpx.engine.runner.apply_tree``; docs/apply.md is the user
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ._common import add_format, emit_report
@@ -88,13 +87,7 @@ def run(args) -> int:
                         resume=args.resume, overwrite=args.overwrite, quarantine=args.quarantine,
                         mapping=args.mapping, state=args.state, quiet=args.quiet)
     s = result.summary
-    problems = []
-    if s["skipped"] or s["quarantined"]:
-        for rec in result.files:
-            if rec["status"] != "ok":
-                problems.append({k: rec.get(k) for k, _ in COLUMNS})
-                if len(problems) >= SHOWN:
-                    break
+    problems = [{k: rec.get(k) for k, _ in COLUMNS} for rec in result.not_written[:SHOWN]]
     meta = {"input": result.meta.get("input"), "output": result.out,
             "report": result.report_path}
     if result.interrupted:

@@ -57,7 +57,13 @@ CHECKPOINT_FILES = 1000
 
 @dataclass
 class RunReport:
-    """What a run did. ``files`` reads the per-file list back from the written report."""
+    """What a run did.
+
+    ``summary`` and ``meta`` are the report's summary and header; ``not_written`` holds the
+    first ``SAMPLE`` files that were skipped or quarantined. ``iter_files()`` streams the
+    per-file records back from the written report (one record per line, so a 500,000-file
+    report is never loaded whole); ``files`` is the same as a list, for small runs and tests.
+    """
 
     report_path: str | None
     out: str
@@ -66,13 +72,28 @@ class RunReport:
     interrupted: bool = False
     resumed: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    not_written: list[dict[str, Any]] = field(default_factory=list)
+
+    def iter_files(self) -> Iterator[dict[str, Any]]:
+        if not self.report_path:
+            return
+        with open(self.report_path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith('  "files": ['):
+                    break
+            for line in f:
+                line = line.strip()
+                if not line.startswith("{"):
+                    break
+                yield json.loads(line.rstrip(","))
 
     @property
     def files(self) -> list[dict[str, Any]]:
-        if not self.report_path:
-            return []
-        with open(self.report_path, encoding="utf-8") as f:
-            return json.load(f)["files"]
+        return list(self.iter_files())
+
+
+#: How many not-written files a RunReport carries for display.
+SAMPLE = 50
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,7 +370,8 @@ class _Run:
         p = self.plan
         if p.single:
             st = os.stat(p.in_root)
-            yield Entry(os.path.basename(p.in_root), p.in_root, size=st.st_size)
+            yield Entry(paths.display_name(os.path.basename(p.in_root)), p.in_root,
+                        size=st.st_size)
             return
         exclude = tuple(paths.real(x) for x in (p.state, p.quarantine, p.mapping) if x)
         yield from walk(p.in_root, exclude)
@@ -644,7 +666,9 @@ class _Run:
             self._write_mapping()
         if p.report:
             self._write_report(meta, summary)
-        return RunReport(p.report, p.out, summary, exit_status, interrupted, resumed, meta)
+        sample = list(self.journal.not_written(SAMPLE))
+        return RunReport(p.report, p.out, summary, exit_status, interrupted, resumed, meta,
+                         sample)
 
     def _write_report(self, meta: dict[str, Any], summary: dict[str, Any]) -> None:
         journal = self.journal

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from typing import Iterator
 
-from .runner_paths import is_within
+from .runner_paths import display_name, is_within
 
 #: The reasons an entry is reported instead of processed (runner codes, docs/codes.md).
 SYMLINK = "OUT12"
@@ -26,7 +26,8 @@ UNREADABLE_DIR = "OUT14"
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One thing found under IN. ``rel`` uses ``/``; ``code`` is None for a file to process."""
+    """One thing found under IN. ``rel`` uses ``/`` and is text (see ``display_name``);
+    ``path`` is the real path; ``code`` is None for a file to process."""
 
     rel: str
     path: str
@@ -59,7 +60,7 @@ def walk(root: str, exclude: tuple[str, ...] = ()) -> Iterator[Entry]:
             continue
         subdirs = []
         for e in entries:
-            rel = prefix + e.name
+            rel = prefix + display_name(e.name)
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError as err:

@@ -115,7 +115,7 @@ class Journal:
             "quarantine, elapsed, bytes_in, bytes_out) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (rec["idx"], rec["input"], rec.get("output"), rec["status"], rec.get("code"),
              rec.get("message") or "", json.dumps(rec.get("warnings") or []),
-             rec.get("quarantine"), rec.get("elapsed", 0.0), rec.get("bytes_in", 0),
+             rec.get("quarantine"), round(rec.get("elapsed", 0.0), 6), rec.get("bytes_in", 0),
              rec.get("bytes_out", 0)))
         uid_map = rec.get("uid_map")
         if uid_map:
@@ -125,14 +125,18 @@ class Journal:
         if pid is not None and pid[0] is not None:
             self.db.execute("INSERT OR IGNORE INTO patients (old, new) VALUES (?, ?)", pid)
 
-    def files(self) -> Iterator[dict[str, Any]]:
-        cur = self.db.execute(
-            "SELECT idx, input, output, status, code, message, warnings, quarantine, elapsed, "
-            "bytes_in, bytes_out FROM files ORDER BY idx")
-        for (idx, inp, out, status, code, msg, warns, q, elapsed, bi, bo) in cur:
+    def files(self, where: str = "", limit: int | None = None) -> Iterator[dict[str, Any]]:
+        sql = ("SELECT idx, input, output, status, code, message, warnings, quarantine, elapsed, "
+               f"bytes_in, bytes_out FROM files {where} ORDER BY idx")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for (idx, inp, out, status, code, msg, warns, q, elapsed, bi, bo) in self.db.execute(sql):
             yield {"input": inp, "output": out, "status": status, "code": code, "message": msg,
                    "warnings": json.loads(warns), "quarantine": q, "elapsed": elapsed,
                    "bytes_in": bi, "bytes_out": bo}
+
+    def not_written(self, limit: int) -> Iterator[dict[str, Any]]:
+        return self.files("WHERE status != 'ok'", limit)
 
     def totals(self) -> dict[str, Any]:
         row = self.db.execute(

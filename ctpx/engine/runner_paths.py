@@ -70,6 +70,14 @@ def _is_surrogate(ch: str) -> bool:
     return 0xD800 <= ord(ch) <= 0xDFFF
 
 
+def display_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate escapes) become ``\\xNN``, so
+    the name can go into the journal, the report and JSON."""
+    if not any(_is_surrogate(ch) for ch in name):
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def hierarchy_path(ids_new: dict[str, str | None]) -> str:
     """``<PatientID>/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`` (relative,
     with ``/``) from de-identified values."""

@@ -147,9 +147,7 @@ class Worker:
         qdir = self.cfg.quarantine_dir
         if not qdir:
             return
-        rel = rec["input"]
-        if rel == "":  # a single input file
-            rel = os.path.basename(self.cfg.in_root)
+        rel = paths.mirror_path(rec["input"])
         final = os.path.join(qdir, *rel.split("/"))
         write_file_atomic(data, final, os.path.join(qdir, paths.TMP_DIR), str(rec["idx"]))
         rec["quarantine"] = rel

@@ -437,3 +437,19 @@ def test_report_streams_every_file(tmp_path, script):
         doc = json.load(io.StringIO(f.read()))
     assert len(doc["files"]) == 20 == doc["summary"]["files"]
     assert [r["input"] for r in doc["files"]] == sorted(r["input"] for r in doc["files"])
+
+
+def test_file_names_that_are_not_utf8(tmp_path, script):
+    src = tmp_path / "in"
+    src.mkdir()
+    with open(os.path.join(os.fsencode(src), b"caf\xe9.dcm"), "wb") as f:
+        f.write(dicom_bytes(1))
+    with open(os.path.join(os.fsencode(src), b"q\xff.dcm"), "wb") as f:
+        f.write(dicom_bytes(2, accession="QUARANTINE"))
+    rep = run(script, src, tmp_path / "out", layout="mirror", quarantine=str(tmp_path / "q"))
+    with open(rep.report_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    assert [r["input"] for r in doc["files"]] == ["caf\\xe9.dcm", "q\\xff.dcm"]
+    assert rep.files == doc["files"]
+    assert os.listdir(tmp_path / "out") == ["caf_xe9.dcm"]
+    assert os.listdir(tmp_path / "q") == ["q_xff.dcm"]

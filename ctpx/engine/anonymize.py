@@ -98,6 +98,10 @@ def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | 
         insert_elements(fc, pf.root, out, inserts)
         process_into(fc, pf.root, out)
         tail = tail_elements(fc, pf)
+        sop_class = _raw_text(out.get(0x00080016))
+        sop_inst = _raw_text(out.get(0x00080018))
+        data_out = write_file(pf, out, tail, sop_class, sop_inst)
+        ids = _ids(pf, out)
     except Stop as s:
         return FileResult(s.status, s.code, s.message, warnings), None
     except RecursionError:
@@ -106,10 +110,7 @@ def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | 
     except Exception as e:  # never let one file take the run down
         return FileResult(QUARANTINED, oc.INTERNAL_ERROR,
                           f"internal error: {type(e).__name__}: {e}", warnings), None
-    sop_class = _raw_text(out.get(0x00080016))
-    sop_inst = _raw_text(out.get(0x00080018))
-    data_out = write_file(pf, out, tail, sop_class, sop_inst)
-    res = FileResult(OK, None, "", warnings, data_out, _ids(pf, out), fc.uid_map)
+    res = FileResult(OK, None, "", warnings, data_out, ids, fc.uid_map)
     return res, out
 
 

@@ -229,14 +229,13 @@ def _param(call: Call, c: Compiler):
 @impl("date")
 def _date(call: Call, c: Compiler):
     sep = c.text(call, 0)
-    return lambda fc, lv, tag: fc.now.strftime(f"%Y{sep}%m{sep}%d".replace("%Y", "%Y"))
+    return lambda fc, lv, tag: f"{fc.now.year:04d}{sep}{fc.now.month:02d}{sep}{fc.now.day:02d}"
 
 
 @impl("time")
 def _time(call: Call, c: Compiler):
     sep = c.text(call, 0)
-    return lambda fc, lv, tag: fc.now.strftime("%H") + sep + fc.now.strftime("%M") + sep + \
-        fc.now.strftime("%S")
+    return lambda fc, lv, tag: f"{fc.now.hour:02d}{sep}{fc.now.minute:02d}{sep}{fc.now.second:02d}"
 
 
 @impl("lowercase")

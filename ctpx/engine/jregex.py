@@ -95,11 +95,14 @@ def compile_java(pattern: str) -> re.Pattern:
         raise JavaRegexError(str(e)) from None
 
 
-@lru_cache(maxsize=512)
-def _replacement(repl: str):
-    """Java replacement text -> a function of a match (``$n``, ``${name}``, ``\\x``)."""
+def _replacement(repl: str, groups: int):
+    """Java replacement text -> [literal, group, literal, group, ..., literal].
+
+    ``$n`` takes further digits while the number still names a group (Java's rule), ``${name}``
+    names a group, a backslash quotes the next character.
+    """
     parts: list = []
-    buf = []
+    buf: list[str] = []
     i = 0
     while i < len(repl):
         c = repl[i]
@@ -109,56 +112,56 @@ def _replacement(repl: str):
                 raise JavaRegexError("character to be escaped is missing")
             buf.append(repl[i])
             i += 1
-        elif c == "$":
-            i += 1
-            if i >= len(repl):
-                raise JavaRegexError("illegal group reference: group index is missing")
-            if repl[i] == "{":
-                j = repl.find("}", i)
-                if j < 0:
-                    raise JavaRegexError("named capturing group is missing trailing '}'")
-                ref = repl[i + 1:j]
-                i = j + 1
-            elif repl[i].isdigit():
-                ref = int(repl[i])
-                i += 1
-                # Java takes more digits while they still name an existing group
-                parts.append(("".join(buf), ref, repl[i:]))
-                buf = []
-                continue
-            else:
-                raise JavaRegexError("illegal group reference")
-            parts.append(("".join(buf), ref, None))
-            buf = []
-        else:
+            continue
+        if c != "$":
             buf.append(c)
             i += 1
-    tail = "".join(buf)
-    return parts, tail
+            continue
+        i += 1
+        if i >= len(repl):
+            raise JavaRegexError("illegal group reference: group index is missing")
+        if repl[i] == "{":
+            j = repl.find("}", i)
+            if j < 0:
+                raise JavaRegexError("named capturing group is missing trailing '}'")
+            ref: int | str = repl[i + 1:j]
+            i = j + 1
+        elif repl[i].isdigit():
+            ref = int(repl[i])
+            i += 1
+            while i < len(repl) and repl[i].isdigit() and ref * 10 + int(repl[i]) <= groups:
+                ref = ref * 10 + int(repl[i])
+                i += 1
+        else:
+            raise JavaRegexError("illegal group reference")
+        parts.append("".join(buf))
+        parts.append(ref)
+        buf = []
+    parts.append("".join(buf))
+    return parts
 
 
 def replace_all(pattern: str, value: str, repl: str) -> str:
+    """``value.replaceAll(pattern, repl)``."""
     rx = compile_java(pattern)
-    parts, tail = _replacement(repl)
-    if not parts:
-        return rx.sub(lambda m: tail, value)
+    parts = _replacement(repl, rx.groups)
+    if len(parts) == 1:
+        lit = parts[0]
+        return rx.sub(lambda m: lit, value)
 
     def fn(m: re.Match) -> str:
         out = []
-        for lit, ref, _ in parts:
-            out.append(lit)
+        for k, p in enumerate(parts):
+            if k % 2 == 0:
+                out.append(p)
+                continue
             try:
-                g = m.group(ref)
-            except (IndexError, error_type):
-                raise JavaRegexError(f"no group {ref}") from None
-            out.append(g or "")
-        out.append(tail)
+                out.append(m.group(p) or "")
+            except (IndexError, re.error):
+                raise JavaRegexError(f"no group {p}") from None
         return "".join(out)
 
     return rx.sub(fn, value)
-
-
-error_type = re.error
 
 
 def full_match(pattern: str, value: str) -> bool:

@@ -29,7 +29,11 @@ class Charset:
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.codecs = convert_encodings(list(terms) or ["ISO_IR 100"])
+            try:
+                self.codecs = convert_encodings(list(terms) or ["ISO_IR 100"])
+            except (ValueError, LookupError):   # garbage in (0008,0005): CTP's default set
+                self.codecs = ["latin_1"]
+                terms = ()
         self.single = self.codecs[0] if len(self.codecs) == 1 and len(terms) <= 1 else None
 
     def decode(self, raw, vr: str = "LO") -> str:
@@ -105,10 +109,10 @@ def java_double_str(v: float) -> str:
         return "Infinity" if v > 0 else "-Infinity"
     if v == 0:
         return "-0.0" if math.copysign(1, v) < 0 else "0.0"
-    r = repr(v)
-    if "e" not in r and "E" not in r:
-        r = f"{v:e}" if False else _sci_from_repr(r)
-    return _java_from_sci(r.replace("E", "e"))
+    r = repr(v)   # Python's repr is the shortest round-trip form, as Java's since JDK 19
+    if "e" not in r:
+        r = _sci_from_repr(r)
+    return _java_from_sci(r)
 
 
 def _sci_from_repr(r: str) -> str:

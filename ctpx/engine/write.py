@@ -121,7 +121,7 @@ def _meta_bytes(sop_class: bytes, sop_instance: bytes, ts: str) -> bytes:
         el(0x0001, b"OB", b"\x00\x01"),
         el(0x0002, b"UI", ui(sop_class)),
         el(0x0003, b"UI", ui(sop_instance)),
-        el(0x0010, b"UI", ui(ts.encode("ascii"))),
+        el(0x0010, b"UI", ui(ts.encode("ascii", "replace"))),
         el(0x0012, b"UI", ui(IMPLEMENTATION_UID.encode("ascii"))),
         el(0x0013, b"SH", version),
     ))

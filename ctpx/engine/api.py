@@ -48,7 +48,8 @@ def anonymize(dataset, compiled_or_script, **kwargs) -> Outcome:
     buf = io.BytesIO()
     try:
         if ts:
-            dcmwrite(buf, dataset, enforce_file_format=True)
+            # the meta information as given (no preamble needed), then the dataset in its syntax
+            dcmwrite(buf, dataset, enforce_file_format=False)
             encoding = None
         else:
             implicit = bool(getattr(dataset, "is_implicit_VR", False))

@@ -44,3 +44,14 @@ def test_anonymize_file_paths_bytes_and_bad_input(tmp_path):
 def test_skipped_and_quarantined_results_carry_no_data():
     r = anonymize_file(to_bytes(dataset(PatientName="x")), rule("00100010", "@skip()"))
     assert r.status == "skipped" and r.data is None and r.code == "RUN01"
+
+
+def test_anonymize_keeps_the_transfer_syntax_of_partial_file_meta():
+    from pydicom.dataset import Dataset, FileMetaDataset
+    ds = Dataset()
+    ds.PatientName = "A"
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2"
+    out = anonymize(ds, rule("00100010", "B"))
+    assert out.status == "ok" and out.dataset.PatientName == "B"
+    assert out.dataset.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2"

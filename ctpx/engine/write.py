@@ -151,11 +151,13 @@ def write_file(pf: ParsedFile, elems: dict, tail: list, sop_class: bytes,
     for el in tail:
         if el.tag & 0xFFFF:
             w.element(el)
-    body = b"".join(w.out)
+    head = (b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts))
     if ts == DEFLATED_LE:
         c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-        body = c.compress(body) + c.flush()
-    return b"".join((b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts), body))
+        return b"".join(head + (c.compress(b"".join(w.out)), c.flush()))
+    # one join, so a large pixel data value is copied once, into the output
+    w.out[0:0] = head
+    return b"".join(w.out)
 
 
 def write_dataset_only(elems: dict, implicit: bool, little: bool) -> bytes:

@@ -16,7 +16,7 @@ from .context import FileCtx, Stop, creator_of, find_creator_block, level_charse
 from .evaluate import run
 from .model import Elem, Level
 from .parse import DicomParseError, ParsedFile, parse_bytes
-from .results import ID_TAGS, OK, QUARANTINED, FileResult
+from .results import ID_TAGS, OK, QUARANTINED, FileResult, warning
 from .values import (TEXT_VRS, Refused, encode_text_values, java_split_backslash, pack_numbers,
                      person_name, read_string)
 from .write import write_file
@@ -90,8 +90,8 @@ def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | 
         return FileResult(QUARANTINED, oc.PARSE_ERROR, f"cannot parse: {type(e).__name__}"), None
     warnings: list = []
     try:
-        rules, aliases, inserts = file_rules(cs, pf.root, lambda c, m, t: warnings.append(
-            {"code": c, "message": m, "tag": f"({t >> 16:04X},{t & 0xFFFF:04X})"}))
+        rules, aliases, inserts = file_rules(
+            cs, pf.root, lambda code, msg, tag: warnings.append(warning(code, msg, tag)))
         fc = FileCtx(cs, pf, rules, aliases)
         fc.warnings = warnings
         out = dict(pf.root.elems)

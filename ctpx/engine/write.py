@@ -54,7 +54,6 @@ class _Writer:
         self.out: list = []
 
     def level(self, elems: dict) -> None:
-        out = self.out
         for tag in sorted(elems):
             if not tag & 0xFFFF:
                 continue

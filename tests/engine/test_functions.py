@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydicom.dataset import Dataset
@@ -18,9 +17,6 @@ from ctpx.engine.functions import IMPLS
 from ctpx.functions import FUNCTIONS
 
 from .helpers import dataset, rule, run, script, value_after
-
-LUT_SUFFIX = ".properties"
-
 
 def test_every_dispatched_function_has_one_implementation():
     assert set(IMPLS) == {n for n, f in FUNCTIONS.items() if f.dispatched}

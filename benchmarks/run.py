@@ -92,7 +92,7 @@ class PeakRSS:
         return self.peak
 
 
-def run_cmd(args, env=None) -> tuple[float, int, str]:
+def run_cmd(args, env=None, ok=(0,)) -> tuple[float, int, str]:
     """(wall seconds, peak RSS bytes, stdout) of a command."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
@@ -101,20 +101,32 @@ def run_cmd(args, env=None) -> tuple[float, int, str]:
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     peak = mon.stop()
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in ok:
         raise RuntimeError(f"{args[:4]} failed ({proc.returncode}): {err.decode()[-2000:]}")
     return wall, peak, out.decode()
 
 
-def clean(path: str) -> None:
-    if os.path.isdir(path):
-        shutil.rmtree(path)
-    for extra in (path + ".ctpx-state", path + ".ctpx-report.json"):
-        if os.path.isdir(extra):
-            shutil.rmtree(extra)
-        elif os.path.exists(extra):
-            os.unlink(extra)
-    os.sync()   # so that the next measurement does not pay for this one's dirty pages
+_serial = 0
+
+
+def fresh(work: str, label: str) -> str:
+    """A new output folder for each measurement.
+
+    Outputs are deleted only at the very end: ext4 skips inodes deleted in the last minute when
+    it allocates new ones, so deleting a 2,000-file output right before the next run makes every
+    file creation of that run scan past them (several times slower; seen with ``perf`` as
+    ``recently_deleted`` under ``ext4_create``). Real runs into a new OUT do not pay that.
+    """
+    global _serial
+    _serial += 1
+    out = os.path.join(work, "outputs", f"{_serial:03d}-{label}")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    os.sync()   # so that this measurement does not pay for the previous one's dirty pages
+    return out
+
+
+def clean_all(work: str) -> None:
+    shutil.rmtree(os.path.join(work, "outputs"), ignore_errors=True)
 
 
 def warm(folder: str) -> tuple[int, int]:
@@ -150,16 +162,15 @@ def best(fn, repeat: int) -> dict:
 def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
                    repeat: int) -> dict:
     files, size = warm(src)
-    out = os.path.join(work, f"out-{name}")
     res = {"files": files, "bytes": size}
 
     def cp():
-        clean(out)
+        out = fresh(work, f"{name}-cp")
         wall, peak, _ = run_cmd(["cp", "-r", src, out])
         return {"run": wall, "wall": wall, "peak_rss": peak}
 
     def cp_sync():
-        clean(out)
+        out = fresh(work, f"{name}-cpsync")
         t0 = time.perf_counter()
         subprocess.run(["cp", "-r", src, out], check=True)
         os.sync()
@@ -167,15 +178,16 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
         return {"run": wall, "wall": wall}
 
     def floor():
-        clean(out)
+        out = fresh(work, f"{name}-pydicom")
         wall, peak, text = run_cmd([sys.executable, "-c", PYDICOM_FLOOR, src, out])
         return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
 
     def apply(jobs: int):
         def go():
-            clean(out)
+            out = fresh(work, f"{name}-apply{jobs}")
             wall, peak, text = run_cmd([sys.executable, "-m", "ctpx", "apply", script, src, out,
-                                        "--jobs", str(jobs), "--quiet", "--format", "json"])
+                                        "--jobs", str(jobs), "--quiet", "--format", "json"],
+                                       ok=(0, 1))
             summary = json.loads(text)["summary"]
             return {"run": summary["elapsed_s"], "wall": wall, "peak_rss": peak,
                     "ok": summary["ok"], "quarantined": summary["quarantined"]}
@@ -186,7 +198,6 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
     res["pydicom"] = best(floor, repeat)
     res["apply_j1"] = best(apply(1), repeat)
     res[f"apply_j{cores}"] = best(apply(cores), repeat)
-    clean(out)
     for k in ("cp", "cp_sync", "pydicom", "apply_j1", f"apply_j{cores}"):
         r = res[k]
         r["files_per_s"] = files / r["run"]
@@ -197,17 +208,15 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
 def memory_scaling(work: str, script: str, cores: int, big_src: str, repeat: int) -> dict:
     small = make_bench_corpus.build(os.path.join(work, "corpus-20"), ["small"], small=20,
                                     quiet=True)["small"]
-    out = os.path.join(work, "out-mem")
     peaks = {}
     for label, src in (("20 files", small), ("2000 files", big_src)):
         vals = []
         for _ in range(repeat):
-            clean(out)
+            out = fresh(work, "mem")
             _, peak, _ = run_cmd([sys.executable, "-m", "ctpx", "apply", script, src, out,
-                                  "--jobs", str(cores), "--quiet", "--format", "json"])
+                                  "--jobs", str(cores), "--quiet", "--format", "json"], ok=(0, 1))
             vals.append(peak)
         peaks[label] = min(vals)
-    clean(out)
     return peaks
 
 
@@ -262,8 +271,7 @@ def profile(src: str, work: str, script: str) -> dict:
                 "name the output, journal the row", 0.0) + time.perf_counter() - t0 - inner
     runner._Run._finalize = finalize
     wrapped.append((runner._Run, "_finalize", fin))
-    out = os.path.join(work, "out-profile")
-    clean(out)
+    out = fresh(work, "profile")
     try:
         t0 = time.perf_counter()
         rep = apply_tree(script, src, out, jobs=1, quiet=True)
@@ -271,7 +279,6 @@ def profile(src: str, work: str, script: str) -> dict:
     finally:
         for owner, attr, fn in reversed(wrapped):
             setattr(owner, attr, fn)
-        clean(out)
     accounted = sum(totals.values())
     totals["other (script load, compile, walk, report, per-file glue)"] = total - accounted
     files = rep.summary["files"]
@@ -380,6 +387,13 @@ def main(argv=None) -> int:
                           else os.cpu_count() or 1)
     which = [w for w in args.only.split(",") if w]
     os.makedirs(args.work, exist_ok=True)
+    if os.path.isdir(os.path.join(args.work, "outputs")):
+        # left by an interrupted benchmark; deleting it now slows the first measurements
+        print("removing the outputs of an earlier benchmark; waiting a minute so that the "
+              "file system's recently-deleted inodes do not skew the figures", file=sys.stderr)
+        clean_all(args.work)
+        os.sync()
+        time.sleep(60)
     corpora = make_bench_corpus.build(os.path.join(args.work, "corpus"), which, args.small,
                                       args.ct, args.multiframe, args.mib)
     results = {"machine": machine(), "script": os.path.basename(script), "jobs": cores,
@@ -395,6 +409,7 @@ def main(argv=None) -> int:
         if not args.no_profile:
             print("profiling a single-process run ...", file=sys.stderr)
             results["profile"] = profile(corpora["small"], args.work, script)
+    clean_all(args.work)
     table = fmt_table(results, cores)
     m = results["machine"]
     header = (f"Taken {time.strftime('%Y-%m-%d')} on {m['cpu']}, {m['cores']} cores, "

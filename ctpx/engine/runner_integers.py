@@ -73,6 +73,17 @@ class _SqlitePeek:
         return None if row is None else row[0]
 
 
+def prepare_store(state_dir: str) -> None:
+    """Create the @integer database once, before workers start.
+
+    Workers that open a new store at the same moment race to switch it to WAL mode, and SQLite
+    answers the loser "database is locked" without waiting; an existing WAL database has no
+    such race.
+    """
+    store = SqliteIntegers(state_dir)
+    store.close()
+
+
 def make_integers(state_dir: str | None, lowwater, parent_pid: int):
     """(store for compile_script, the ordering wrapper or None).
 

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from ..errors import CtpxError
 from .runner_discovery import Entry
+from .runner_integers import prepare_store
 from .runner_worker import WORKER_DIED, worker_main
 
 CHUNK_FILES = 16
@@ -93,6 +94,8 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
         serial += 1
         return _Handle(ctx, cfg, parent, lowwater, serial)
 
+    if cfg.state_dir:
+        prepare_store(cfg.state_dir)
     workers = [spawn() for _ in range(run.plan.jobs)]
     pending: dict[int, dict[str, Any]] = {}
     next_final = start          # the first index not yet named and journalled

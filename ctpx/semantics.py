@@ -338,7 +338,9 @@ class ScriptEffects:
             branches = tuple(Branch(b.when, self._through(b.effect, sq, rest, tag, creator))
                              for b in outer.branches)
             return _merge_branches(branches, outer)
-        if k is EffectKind.PROCESS:
+        # The safe engine processes the items of every sequence it keeps, whether or not the
+        # dictionary knows the element is a sequence (private sequences included).
+        if k is EffectKind.PROCESS or (k is EffectKind.KEEP and self.mode is Mode.SAFE):
             if rest:
                 return self._through(self.effect_at(rest[0], "item"), rest[0], rest[1:], tag,
                                      creator)
@@ -391,7 +393,8 @@ class ScriptEffects:
         elif curve and not rc and not (private and rpg):
             keep_source = (Source.BUILTIN, "curve: protected while remove curves is off")
 
-        if level == "root" and tag > _PIXEL_DATA:
+        # Safe mode runs the full procedure after the pixel data too (docs/engine.md, Modes).
+        if level == "root" and tag > _PIXEL_DATA and not safe_mode:
             return self._tail(tag, rule, private, is_creator, safe, keep_source)
 
         if rpg and private and rule is None and keep_source is None:
@@ -401,7 +404,7 @@ class ScriptEffects:
         if rol and overlay:
             return REMOVE.with_source(Source.FLAG, "remove overlays (wins over rules and keep "
                                                    "groups)", notes=("§4.3",))
-        if safe_mode and rc and curve:
+        if safe_mode and rc and curve and rule is None:
             return REMOVE.with_source(Source.FLAG, "remove curves (safe mode)")
         vr = self._vr(tag, creator)
         ctx = _Ctx(tag, level, vr)

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 from .dicom import ps315
 from .dicom.names import dcm4che_name, dicom_vr, dcm4che_vr, keyword, tag_str
 from .report import Report, Section
-from .script.ir import ElementRule, RemoveFlag, Script, TagKind
+from .script.ir import RemoveFlag, Script, TagKind
 from .semantics import Effect, EffectKind, Mode, ScriptEffects, analyze
 
 

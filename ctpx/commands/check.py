@@ -24,6 +24,8 @@ def add_arguments(p) -> None:
                    help="engine semantics: ctp (what CTP does) or safe (ctpx's safe mode)")
     p.add_argument("--format", choices=("table", "json", "csv", "markdown", "html"),
                    default="table", help="output format (default: table)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write the report to FILE instead of standard output")
     p.add_argument("--version-info", action="store_true",
                    help="print the PS3.15 edition and provenance of the tables, then exit")
 
@@ -34,6 +36,7 @@ def run(args) -> int:
     from ..errors import UsageError
     from ..report import render
     from ..script.loader import load_script
+    from ._common import emit
 
     if args.version_info:
         info = ps315.version_info()
@@ -51,5 +54,5 @@ def run(args) -> int:
         raise UsageError(str(e)) from None
     script = load_script(args.script)
     result = check_script(script, options, args.mode)
-    sys.stdout.write(render(result.report(), args.format))
+    emit(render(result.report(), args.format), args.output)
     return result.exit_code

@@ -1,7 +1,6 @@
 """``ctpx generate``: a CTP script for the Basic Profile plus options, from Table E.1-1."""
 from __future__ import annotations
 
-import sys
 
 from .check import OPTION_NAMES
 
@@ -21,6 +20,8 @@ def add_arguments(p) -> None:
                    help="days added to dates (required with retain-long-modified-dates)")
     p.add_argument("--profile-name", default=None, metavar="N",
                    help="the name written into the script and (0012,0063)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write the script to FILE instead of standard output")
 
 
 def run(args) -> int:
@@ -29,6 +30,7 @@ def run(args) -> int:
     from ..dicom import ps315
     from ..errors import UsageError
     from ..generate import DEFAULT_UID_ROOT, generate_script
+    from ._common import emit
 
     try:
         options = ps315.parse_options(args.option)
@@ -39,6 +41,6 @@ def run(args) -> int:
         raise UsageError(f"--uid-root {uid_root!r} is not a UID root (digits and dots)")
     if ps315.Option.RETAIN_LONG_MODIFIED_DATES in options and args.date_shift is None:
         raise UsageError("retain-long-modified-dates needs --date-shift DAYS")
-    sys.stdout.write(generate_script(options, uid_root=uid_root, date_shift=args.date_shift,
-                                     profile_name=args.profile_name))
+    emit(generate_script(options, uid_root=uid_root, date_shift=args.date_shift,
+                         profile_name=args.profile_name), args.output)
     return 0

@@ -18,7 +18,8 @@ DESCRIPTION = (
 def add_arguments(parser) -> None:
     from ..report import FORMATS
     parser.add_argument("input", metavar="IN", help="the original files (folder or one file)")
-    parser.add_argument("output", metavar="OUT", help="the de-identified files (folder or file)")
+    parser.add_argument("output_tree", metavar="OUT",
+                        help="the de-identified files (folder or file)")
     parser.add_argument("--report", metavar="RUNREPORT.json", dest="run_report",
                         help="pair files as this ctpx apply run report says")
     parser.add_argument("--mapping", metavar="CSV", action="append", default=[],
@@ -30,6 +31,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ignore", metavar="CODE|KIND", action="append", default=[],
                         help="leave out findings with this code (VF07), name (uid-unchanged) "
                              "or value kind (date); repeatable or comma-separated")
+    parser.add_argument("--output", "-o", metavar="FILE",
+                        help="write the report to FILE instead of standard output")
     parser.add_argument("--redact", action="store_true",
                         help="mask the identifying values in the report")
 
@@ -37,6 +40,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..report import render
     from ..verify import redact, verify
+    from ._common import emit
 
     ignore = [x.strip() for item in args.ignore for x in item.split(",") if x.strip()]
     def progress(done: int, total: int) -> None:
@@ -44,11 +48,11 @@ def run(args) -> int:
             print(f"\rverify: {done}/{total} files", end="" if done < total else "\n",
                   file=sys.stderr, flush=True)
 
-    result = verify(args.input, args.output, run_report=args.run_report,
+    result = verify(args.input, args.output_tree, run_report=args.run_report,
                     mappings=args.mapping, pixel_rules=args.pixel_rules, ignore=ignore,
                     progress=progress if sys.stderr.isatty() else None)
     if args.redact:
         result.records[:] = [redact(r) for r in result.records]
-    sys.stdout.write(render(result.report(f"ctpx verify {args.input} -> {args.output}"),
-                            args.format))
+    emit(render(result.report(f"ctpx verify {args.input} -> {args.output_tree}"), args.format),
+         args.output)
     return 0 if result.clean else 1

@@ -13,9 +13,9 @@ from typing import Callable, Iterable, Iterator
 from ..dicom.names import dcm4che_tag, keyword, keyword_tag, dcm4che_name
 from ..errors import Span
 from ..findings import Finding, Severity
-from ..functions import CONDITIONS, FUNCTIONS, ArgKind, spec
+from ..functions import CONDITIONS, FUNCTIONS, spec
 from .ir import (Always, Call, ElementList, ElementRef, ElementRule, If, KeepRule, NameKind,
-                 OpaqueNode, ParamRef, RemoveRule, Script, TagKind, Text, Truncated, Value)
+                 ParamRef, RemoveRule, Script, TagKind, Text, Truncated, Value)
 
 
 @dataclass(frozen=True)

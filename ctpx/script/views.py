@@ -5,7 +5,7 @@ from typing import Any
 
 from ..dicom.names import dcm4che_name, keyword
 from .grammar import unparse
-from .ir import (Call, ElementList, ElementName, ElementRef, ElementRule, KeepRule, Literal,
+from .ir import (ElementList, ElementName, ElementRef, ElementRule, KeepRule, Literal,
                  OpaqueNode, Param, ParamRef, RemoveRule, Script, TagSelector, Text, Truncated,
                  Value)
 

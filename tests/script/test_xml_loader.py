@@ -7,7 +7,7 @@ import pytest
 
 from ctpx.errors import ScriptReadError, XmlError
 from ctpx.script import load_script, load_text
-from ctpx.script.ir import ElementRule, KeepRule, OpaqueNode, Param, RemoveFlag, RemoveRule, TagKind
+from ctpx.script.ir import ElementRule, OpaqueNode, Param, RemoveFlag, TagKind
 from ctpx.script.loader import MAX_BYTES, is_xml
 
 

@@ -193,12 +193,21 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
                     "ok": summary["ok"], "quarantined": summary["quarantined"]}
         return go
 
+    def apply_noflush():
+        out = fresh(work, f"{name}-noflush")
+        code = ("import json, sys; from ctpx.engine.runner import apply_tree; "
+                "r = apply_tree(sys.argv[1], sys.argv[2], sys.argv[3], jobs=int(sys.argv[4]), "
+                "quiet=True, fsync=False); print(json.dumps(r.summary))")
+        wall, peak, text = run_cmd([sys.executable, "-c", code, script, src, out, str(cores)])
+        return {"run": json.loads(text)["elapsed_s"], "wall": wall, "peak_rss": peak}
+
     res["cp"] = best(cp, repeat)
     res["cp_sync"] = best(cp_sync, repeat)
     res["pydicom"] = best(floor, repeat)
     res["apply_j1"] = best(apply(1), repeat)
     res[f"apply_j{cores}"] = best(apply(cores), repeat)
-    for k in ("cp", "cp_sync", "pydicom", "apply_j1", f"apply_j{cores}"):
+    res["apply_noflush"] = best(apply_noflush, repeat)
+    for k in ("cp", "cp_sync", "pydicom", "apply_j1", f"apply_j{cores}", "apply_noflush"):
         r = res[k]
         r["files_per_s"] = files / r["run"]
         r["mb_per_s"] = size / r["run"] / 1e6
@@ -324,7 +333,9 @@ def fmt_table(results: dict, cores: int) -> str:
                   "|---|---:|---:|---:|---:|---:|"]
         labels = [("cp", "`cp -r` (copy floor)"), ("cp_sync", "`cp -r` then `sync`"),
                   ("pydicom", "pydicom read+write, 1 process (library floor)"),
-                  ("apply_j1", "`ctpx apply --jobs 1`"), (jn, f"`ctpx apply --jobs {cores}`")]
+                  ("apply_j1", "`ctpx apply --jobs 1`"), (jn, f"`ctpx apply --jobs {cores}`"),
+                  ("apply_noflush", f"the same, outputs not flushed to disk (API `fsync=False`; "
+                                    f"not power-cut safe)")]
         for key, label in labels:
             x = r[key]
             peak = f"{x['peak_rss'] / 2**20:.0f}" if x.get("peak_rss") else ""

@@ -382,7 +382,7 @@ def main(argv=None) -> int:
     p.add_argument("--ct", type=int, default=400)
     p.add_argument("--multiframe", type=int, default=3)
     p.add_argument("--mib", type=int, default=64)
-    p.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is kept")
+    p.add_argument("--repeat", type=int, default=5, help="runs per figure; the best is kept")
     p.add_argument("--jobs", type=int, default=None, help="the parallel run's --jobs "
                                                           "(default: all cores)")
     p.add_argument("--no-profile", action="store_true")

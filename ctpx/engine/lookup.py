@@ -20,84 +20,17 @@ import csv
 import io
 import os
 
+from .. import javaprops
+
 
 class LookupFailure(Exception):
     """The message is CTP's (``missing key (k) in lookup table``, ``missing lookup table``...)."""
 
 
 _TRIM = "".join(chr(i) for i in range(0x21))
-_WS = " \t\f"
-
-
-def _continues(line: str) -> bool:
-    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
-
-
-def _logical_lines(text: str):
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i].lstrip(_WS)
-        i += 1
-        if not line or line[0] in "#!":
-            continue
-        while _continues(line) and i < len(lines):
-            line = line[:-1] + lines[i].lstrip(_WS)
-            i += 1
-        if _continues(line):
-            line = line[:-1]
-        yield line
-
-
-_ESC = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-
-
-def _unescape(s: str) -> str:
-    out = []
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if ch == "\\" and i + 1 < len(s):
-            d = s[i + 1]
-            if d == "u" and i + 6 <= len(s):
-                try:
-                    out.append(chr(int(s[i + 2:i + 6], 16)))
-                    i += 6
-                    continue
-                except ValueError:
-                    pass
-            out.append(_ESC.get(d, d))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def parse_properties(text: str) -> dict[str, str]:
     """``java.util.Properties.load`` semantics (the last definition of a key wins)."""
-    props: dict[str, str] = {}
-    for line in _logical_lines(text):
-        i = 0
-        n = len(line)
-        while i < n:
-            ch = line[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch in "=:" or ch in _WS:
-                break
-            i += 1
-        key = line[:i]
-        j = i
-        while j < n and line[j] in _WS:
-            j += 1
-        if j < n and line[j] in "=:":
-            j += 1
-            while j < n and line[j] in _WS:
-                j += 1
-        props[_unescape(key)] = _unescape(line[j:])
-    return props
+    return javaprops.load(text)
 
 
 def parse_csv(text: str) -> dict[str, str]:

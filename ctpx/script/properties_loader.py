@@ -16,90 +16,11 @@ from __future__ import annotations
 
 import re
 
+from .. import javaprops
 from ..errors import ParseError, Span
 from .grammar import parse_value
 from .ir import ElementRule, Item, KeepRule, OpaqueNode, Param, RemoveRule, Script, ScriptForm
 from .tags import parse_tag_selector
-
-_WS = " \t\f"
-_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-
-
-def _logical_lines(text: str):
-    """Yield (first line number, column of the first character, logical line, exact)."""
-    physical = re.split(r"\r\n|\r|\n", text)
-    i = 0
-    while i < len(physical):
-        start_line = i + 1
-        line = physical[i]
-        stripped = line.lstrip(_WS)
-        col = len(line) - len(stripped) + 1
-        i += 1
-        if not stripped:
-            continue
-        if stripped[0] in "#!":
-            yield start_line, col, stripped, True
-            continue
-        parts = [stripped]
-        exact = True
-        while _continues(parts[-1]) and i < len(physical):
-            parts[-1] = parts[-1][:-1]
-            parts.append(physical[i].lstrip(_WS))
-            exact = False
-            i += 1
-        if _continues(parts[-1]):
-            parts[-1] = parts[-1][:-1]
-        yield start_line, col, "".join(parts), exact
-
-
-def _continues(line: str) -> bool:
-    n = len(line) - len(line.rstrip("\\"))
-    return n % 2 == 1
-
-
-def _unescape(s: str, path, line, col) -> str:
-    out = []
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if c != "\\" or i + 1 >= len(s):
-            out.append(c)
-            i += 1
-            continue
-        n = s[i + 1]
-        if n == "u":
-            digits = s[i + 2:i + 6]
-            if not re.fullmatch(r"[0-9A-Fa-f]{4}", digits):
-                raise ParseError("malformed \\uXXXX escape", code="PRS02",
-                                 span=Span(path, line, col + i), source_line=s)
-            out.append(chr(int(digits, 16)))
-            i += 6
-            continue
-        out.append(_ESCAPES.get(n, n))
-        i += 2
-    return "".join(out)
-
-
-def _split_key(logical: str) -> tuple[str, str, int]:
-    """(raw key, raw value, offset of the value in the logical line)."""
-    i = 0
-    while i < len(logical):
-        c = logical[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c in "=:" or c in _WS:
-            break
-        i += 1
-    key = logical[:i]
-    j = i
-    while j < len(logical) and logical[j] in _WS:
-        j += 1
-    if j < len(logical) and logical[j] in "=:":
-        j += 1
-        while j < len(logical) and logical[j] in _WS:
-            j += 1
-    return key, logical[j:], j
 
 
 def _bracket_end(key: str, start: int) -> int:
@@ -117,11 +38,12 @@ def _bracket_end(key: str, start: int) -> int:
 def load_properties(text: str, path: str | None = None) -> Script:
     items: list[Item] = []
     pending: list[str] = []
-    for line_no, col, logical, exact in _logical_lines(text):
+    for ln in javaprops.logical_lines(text):
+        line_no, col, logical = ln.line, ln.col, ln.text
         span = Span(path, line_no, col)
         enabled = True
         body = logical
-        if logical[0] in "#!":
+        if ln.is_comment:
             candidate = logical[1:]
             if not re.match(r"(set|keep|remove)\.", candidate):
                 pending.append(logical[1:])
@@ -129,16 +51,23 @@ def load_properties(text: str, path: str | None = None) -> Script:
             enabled = False
             body = candidate
             col += 1
-        raw_key, raw_value, voff = _split_key(body)
+        raw_key, raw_value, voff = javaprops.split_key(body)
         key = _unescape(raw_key, path, line_no, col)
         value = _unescape(raw_value, path, line_no, col + voff)
         comments = tuple(pending)
         pending = []
         item = _item(key, value, enabled, span, comments, path, line_no, col + voff,
-                     exact and value == raw_value, logical)
+                     ln.exact and value == raw_value, logical)
         items.append(item)
     return Script(tuple(items), path=path, form=ScriptForm.PROPERTIES,
                   trailing_comments=tuple(pending))
+
+
+def _unescape(s: str, path, line, col) -> str:
+    def bad(offset: int) -> None:
+        raise ParseError("malformed \\uXXXX escape", code="PRS02",
+                         span=Span(path, line, col + offset), source_line=s)
+    return javaprops.unescape(s, bad)
 
 
 def _item(key, value, enabled, span, comments, path, line_no, value_col, exact, logical) -> Item:

@@ -26,6 +26,9 @@ from .runner_worker import WORKER_DIED, worker_main
 CHUNK_FILES = 16
 CHUNK_BYTES = 8 << 20
 PER_WORKER_FILES = 32     # files queued on one worker (about two chunks)
+# Bytes queued on one worker: Ctrl-C waits for what workers hold, so a worker busy with a
+# 1 GB multi-frame file gets nothing more until it is done.
+PER_WORKER_BYTES = 2 * CHUNK_BYTES
 WINDOW = 4096             # files handed out beyond the first unfinished one
 
 
@@ -46,13 +49,23 @@ class _Handle:
         # The child holds its own ends; closing ours lets EOF mean "the other side is gone".
         self.tasks_r.close()
         self.results_w.close()
-        self.outstanding: deque[tuple[int, str, str]] = deque()
+        self.outstanding: deque[tuple[int, str, str, int]] = deque()   # idx, rel, path, size
+        self.bytes = 0
         self.ready = False
         self.closed = False
 
     def send(self, chunk) -> None:
-        self.tasks.send(chunk)
+        self.tasks.send([item[:3] for item in chunk])
         self.outstanding.extend(chunk)
+        self.bytes += sum(item[3] for item in chunk)
+
+    def done(self, idx: int) -> None:
+        if self.outstanding and self.outstanding[0][0] == idx:
+            self.bytes -= self.outstanding.popleft()[3]
+
+    def has_room(self) -> bool:
+        return (not self.closed and len(self.outstanding) < PER_WORKER_FILES
+                and self.bytes < PER_WORKER_BYTES)
 
     def stop(self) -> None:
         if not self.closed:
@@ -103,7 +116,6 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
     exhausted = False
     fatal: CtpxError | None = None
     fatal_idx: int | None = None
-    lookahead: Entry | None = None
 
     def finalize_ready() -> None:
         nonlocal next_final
@@ -115,15 +127,14 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
             next_final += 1
         lowwater.value = next_final
 
-    def take_chunk(limit: int) -> list[tuple[int, str, str]]:
-        nonlocal next_idx, exhausted, lookahead
-        chunk: list[tuple[int, str, str]] = []
+    def take_chunk(limit: int) -> list[tuple[int, str, str, int]]:
+        nonlocal next_idx, exhausted
+        chunk: list[tuple[int, str, str, int]] = []
         size = 0
         while len(chunk) < min(CHUNK_FILES, limit) and size < CHUNK_BYTES:
             if next_idx - next_final >= WINDOW:
                 break
-            e = lookahead if lookahead is not None else next(entries, None)
-            lookahead = None
+            e = next(entries, None)
             if e is None:
                 exhausted = True
                 break
@@ -131,14 +142,14 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
                 pending[next_idx] = run.immediate_record(next_idx, e)
                 next_idx += 1
                 continue
-            chunk.append((next_idx, e.rel, e.path))
+            chunk.append((next_idx, e.rel, e.path, e.size))
             size += e.size
             next_idx += 1
         return chunk
 
     def dispatch() -> None:
         while not exhausted and run.stop_reason is None and fatal is None:
-            free = [w for w in workers if not w.closed and len(w.outstanding) < PER_WORKER_FILES]
+            free = [w for w in workers if w.has_room()]
             if not free or next_idx - next_final >= WINDOW:
                 return
             w = min(free, key=lambda h: len(h.outstanding))
@@ -164,8 +175,7 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
                 raise CtpxError(f"a worker could not start: {msg[1]}", code="OUT16")
             else:
                 rec = msg[1]
-                if w.outstanding and w.outstanding[0][0] == rec["idx"]:
-                    w.outstanding.popleft()
+                w.done(rec["idx"])
                 if "fatal_io" in rec:
                     if fatal is None or rec["idx"] < fatal_idx:
                         err = OSError(rec.get("errno"), rec["fatal_io"])
@@ -185,7 +195,7 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
         if not w.ready:
             raise CtpxError(f"a worker process exited before it was ready "
                             f"(exit status {w.proc.exitcode})", code="OUT16")
-        idx, rel, _path = w.outstanding.popleft()
+        idx, rel, _path, _size = w.outstanding.popleft()
         pending[idx] = {"idx": idx, "input": rel, "status": "quarantined", "code": WORKER_DIED,
                         "message": _death_message(w.proc.exitcode), "warnings": [],
                         "elapsed": 0.0}
@@ -196,17 +206,22 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
             fresh.send(list(w.outstanding))
         workers.append(fresh)
 
+    clean_exit = False
     try:
         while True:
             dispatch()
             finalize_ready()
             if counter is not None:
                 counter.poll(run.progress)
-            busy = any(w.outstanding for w in workers)
-            if not busy:
-                if fatal is not None:
-                    break   # what is left in pending lies past the failing file
+            if fatal is not None:
+                # Stop once every file before the failing one is back. Files after it are
+                # abandoned: their workers may be waiting for an @integer turn that must not
+                # come before a resumed run reaches them.
+                if not any(item[0] < fatal_idx for w in workers for item in w.outstanding):
+                    break
+            elif not any(w.outstanding for w in workers):
                 if not pending and (exhausted or run.stop_reason is not None):
+                    clean_exit = True
                     break
             objs = {}
             for w in workers:
@@ -222,13 +237,15 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
                     receive(w)
             finalize_ready()
     finally:
+        if clean_exit:
+            for w in workers:
+                w.stop()
         for w in workers:
-            w.stop()
-        for w in workers:
-            w.proc.join(timeout=10)
+            if clean_exit:
+                w.proc.join(timeout=10)
             if w.proc.is_alive():
                 w.proc.kill()
-                w.proc.join()
+            w.proc.join()
             w.close()
     if fatal is not None:
         # Outputs past the failing file stay as temporary files (never a .dcm); the journal

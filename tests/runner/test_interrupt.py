@@ -236,3 +236,37 @@ def test_a_worker_that_dies_quarantines_its_file_and_the_run_goes_on(tmp_path, m
     ref_digest = tree_digest(ref)
     out_digest = tree_digest(tmp_path / "out")
     assert len(out_digest) == 39 and set(out_digest.items()) <= set(ref_digest.items())
+
+
+def test_disk_full_in_a_worker_process_keeps_the_journal_a_prefix(tmp_path, monkeypatch):
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("needs fork to carry the patch into workers")
+    src = tmp_path / "in"
+    for i in range(30):
+        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 5, instance=i))
+    script = script_file(tmp_path)
+    ref = tmp_path / "ref"
+    apply_tree(script, src, ref, jobs=1, quiet=True)
+
+    real = runner_worker.write_temp
+
+    def full_at_11(data, tmp, fsync=False):
+        if os.path.basename(tmp).startswith("11."):
+            raise OSError(errno.ENOSPC, "No space left on device", tmp)
+        return real(data, tmp, fsync)
+
+    monkeypatch.setattr(runner_worker, "write_temp", full_at_11)
+    out = tmp_path / "out"
+    with pytest.raises(CtpxError) as e:
+        apply_tree(script, src, out, jobs=2, quiet=True)
+    assert e.value.code == "OUT04"
+    report = json.loads((tmp_path / "out.ctpx-report.json").read_text())
+    assert [f["input"] for f in report["files"]] == [f"f{i:02d}.dcm" for i in range(11)]
+    written = tree_digest(out)
+    assert all(k.startswith(".ctpx-tmp/") or tree_digest(ref)[k] == v
+               for k, v in written.items())
+    assert sum(1 for k in written if k.endswith(".dcm")) == 11
+    monkeypatch.setattr(runner_worker, "write_temp", real)
+    rep = apply_tree(script, src, out, jobs=2, quiet=True, resume=True)
+    assert rep.exit_status == 0 and rep.summary["processed_this_run"] == 19
+    assert tree_digest(out) == tree_digest(ref)

@@ -299,7 +299,6 @@ class _Run:
         self.stream = progress_stream if progress_stream is not None else sys.stderr
         self.handle_signals = handle_signals
         self.stop_reason: str | None = None     # "interrupted" once Ctrl-C was seen
-        self.fatal: CtpxError | None = None
         self.journal: Journal | None = None
         self.tmp_dir = os.path.join(plan.out, paths.TMP_DIR) if not plan.single else \
             os.path.join(os.path.dirname(plan.out), paths.TMP_DIR + "-" + os.path.basename(plan.out))

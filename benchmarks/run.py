@@ -350,9 +350,8 @@ def fmt_table(results: dict, cores: int) -> str:
         a, b = m["20 files"], m["2000 files"]
         lines += [f"Peak memory, `--jobs {cores}`: 20 files {a / 2**20:.0f} MB, 2,000 files "
                   f"{b / 2**20:.0f} MB (ratio **{b / a:.2f}**).", ""]
-    p = results.get("profile")
-    if p:
-        lines += [f"Where a `--jobs 1` run on the small corpus spends its time "
+    for name, p in (results.get("profile") or {}).items():
+        lines += [f"Where a `--jobs 1` run on the {name} corpus spends its time "
                   f"({p['files']} files, {p['total_s']:.2f} s):", "",
                   "| step | µs per file | share |", "|---|---:|---:|"]
         for k, v in sorted(p["per_file_us"].items(), key=lambda kv: -kv[1]):
@@ -417,9 +416,13 @@ def main(argv=None) -> int:
         print("measuring memory scaling ...", file=sys.stderr)
         results["memory"] = memory_scaling(args.work, script, cores, corpora["small"],
                                            args.repeat)
-        if not args.no_profile:
-            print("profiling a single-process run ...", file=sys.stderr)
-            results["profile"] = profile(corpora["small"], args.work, script)
+    if not args.no_profile:
+        results["profile"] = {}
+        for name in ("small", "ct"):
+            if name in corpora:
+                print(f"profiling a single-process run on the {name} corpus ...",
+                      file=sys.stderr)
+                results["profile"][name] = profile(corpora[name], args.work, script)
     clean_all(args.work)
     table = fmt_table(results, cores)
     m = results["machine"]

@@ -186,6 +186,7 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
     def bury(w: _Handle) -> None:
         """A worker process ended: account for what it held, and replace it if needed."""
         receive(w)   # records it sent before dying
+        w.proc.join(timeout=5)   # so that its exit status is known
         w.close()
         workers.remove(w)
         if not w.outstanding:

@@ -270,3 +270,24 @@ def test_disk_full_in_a_worker_process_keeps_the_journal_a_prefix(tmp_path, monk
     rep = apply_tree(script, src, out, jobs=2, quiet=True, resume=True)
     assert rep.exit_status == 0 and rep.summary["processed_this_run"] == 19
     assert tree_digest(out) == tree_digest(ref)
+
+
+def test_integer_numbers_ignore_which_worker_finishes_first(tmp_path, monkeypatch):
+    """The first file is slow, so the second worker reaches its files (new patients) first;
+    the numbers must still follow the walk order."""
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("needs fork to carry the patch into workers")
+    src = tmp_path / "in"
+    for p in range(40):
+        write(src / f"p{p:02d}.dcm", dicom_bytes(p))
+    real = runner_worker.Worker.process
+
+    def slow_first(self, idx, rel, path):
+        if rel == "p00.dcm":
+            time.sleep(0.5)
+        return real(self, idx, rel, path)
+
+    monkeypatch.setattr(runner_worker.Worker, "process", slow_first)
+    rep = apply_tree(script_file(tmp_path), src, tmp_path / "out", jobs=2, quiet=True)
+    got = [f["output"].split("/")[0] for f in rep.files]
+    assert got == [f"{i:04d}" for i in range(1, 41)]

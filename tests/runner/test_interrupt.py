@@ -291,3 +291,29 @@ def test_integer_numbers_ignore_which_worker_finishes_first(tmp_path, monkeypatc
     rep = apply_tree(script_file(tmp_path), src, tmp_path / "out", jobs=2, quiet=True)
     got = [f["output"].split("/")[0] for f in rep.files]
     assert got == [f"{i:04d}" for i in range(1, 41)]
+
+
+def test_ctrl_c_in_a_single_process_run(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    for i in range(12):
+        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 3, instance=i))
+    script = script_file(tmp_path)
+    ref = tmp_path / "ref"
+    apply_tree(script, src, ref, jobs=1, quiet=True)
+    real = runner_worker.Worker.process
+
+    def interrupt_at_5(self, idx, rel, path):
+        rec = real(self, idx, rel, path)
+        if idx == 4:
+            os.kill(os.getpid(), signal.SIGINT)   # as if Ctrl-C were pressed now
+        return rec
+
+    monkeypatch.setattr(runner_worker.Worker, "process", interrupt_at_5)
+    out = tmp_path / "out"
+    rep = apply_tree(script, src, out, jobs=1, quiet=True)
+    assert rep.interrupted and rep.exit_status == 130
+    assert [f["input"] for f in rep.files] == [f"f{i:02d}.dcm" for i in range(5)]
+    assert len(tree_digest(out)) == 5
+    monkeypatch.setattr(runner_worker.Worker, "process", real)
+    rep = apply_tree(script, src, out, jobs=1, quiet=True, resume=True)
+    assert rep.exit_status == 0 and tree_digest(out) == tree_digest(ref)

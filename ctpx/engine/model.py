@@ -12,17 +12,21 @@ class Elem:
     """One element. ``value`` is bytes-like for leaves; ``items`` is a list of ``Level`` for SQ.
 
     ``undefined`` marks a non-SQ value of undefined length (encapsulated pixel data): ``value``
-    then holds the items without the sequence delimiter, which the writer adds back.
+    then holds the items without the sequence delimiter, which the writer adds back. ``pos`` is
+    where a value read from the input starts in the parsed buffer (-1 for a new value), so the
+    writer can hand large untouched values to the file system as ranges of the input file.
     """
 
-    __slots__ = ("tag", "vr", "value", "items", "undefined")
+    __slots__ = ("tag", "vr", "value", "items", "undefined", "pos")
 
-    def __init__(self, tag: int, vr: str, value=b"", items=None, undefined: bool = False):
+    def __init__(self, tag: int, vr: str, value=b"", items=None, undefined: bool = False,
+                 pos: int = -1):
         self.tag = tag
         self.vr = vr
         self.value = value
         self.items = items
         self.undefined = undefined
+        self.pos = pos
 
     def __repr__(self) -> str:
         if self.items is not None:

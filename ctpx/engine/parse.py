@@ -161,7 +161,7 @@ class _Reader:
                 if vr == "SQ":
                     el = Elem(tag, vr, None, self.items(vpos, nxt, lv, depth))
                 else:
-                    el = Elem(tag, vr, self.mv[vpos:nxt])
+                    el = Elem(tag, vr, self.mv[vpos:nxt], pos=vpos)
                 pos = nxt
             if top is not None and (tag == PIXEL_DATA or top.pixel is not None):
                 if top.pixel is None:
@@ -190,7 +190,7 @@ class _Reader:
             while True:
                 itag, _, ilen, ipos = self.header(pos, end)
                 if itag == SEQUENCE_DELIMITER:
-                    return Elem(tag, vr, self.mv[start:pos], undefined=True), ipos
+                    return Elem(tag, vr, self.mv[start:pos], undefined=True, pos=start), ipos
                 if itag != ITEM or ilen == 0xFFFFFFFF or ipos + ilen > end:
                     self.error(pos, "bad encapsulated pixel data item")
                 pos = ipos + ilen

@@ -42,7 +42,8 @@ class Outcome:
 class FileResult:
     """What happened to one file (or bytes).
 
-    ``data`` holds the bytes of the output file when ok. ``ids`` maps each of PatientID,
+    ``output`` is the output file when ok (``ctpx.engine.write.Output``: write it with
+    ``output.write_to(fd, src_fd)``, or take ``data``, its bytes). ``ids`` maps each of PatientID,
     StudyInstanceUID, SeriesInstanceUID and SOPInstanceUID to ``(old, new)`` (new is None when the
     element was removed, both None when it was absent); ``uid_map`` maps every UI value that
     changed anywhere in the dataset to its replacement.
@@ -52,10 +53,16 @@ class FileResult:
     code: str | None = None
     message: str = ""
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    data: bytes | None = None
+    output: Any = None
     ids: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     uid_map: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def data(self) -> bytes | None:
+        """The bytes of the output file (None unless ok)."""
+        return None if self.output is None else self.output.to_bytes()
+

@@ -49,33 +49,73 @@ _SYNC_FILE_RANGE_WRITE = 2
 EARLY_WRITEBACK_BYTES = 128 << 10
 
 
+class InputFile:
+    """An input opened read-only, without following a link and without touching atime.
+
+    It stays open while its output is written, so that large values can be copied from it by
+    the kernel; ``unchanged()`` says whether the file still is what was read.
+    """
+
+    def __init__(self, path: str):
+        flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                 | _O_CLOEXEC)
+        try:
+            self.fd = os.open(path, flags | _O_NOATIME)
+        except PermissionError:
+            # O_NOATIME is refused on files the user does not own; atime is the kernel's call.
+            self.fd = os.open(path, flags)
+        try:
+            st = os.fstat(self.fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(f"{path}: not a regular file any more")
+            chunks = []
+            want = st.st_size
+            while True:
+                # Read to the end: the file may have grown since fstat, and nothing may be cut.
+                chunk = os.read(self.fd, max(want, 1 << 16))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                want = 1 << 16
+            self.data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
+            self._stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def unchanged(self) -> bool:
+        st = os.fstat(self.fd)
+        return (st.st_size, st.st_mtime_ns, st.st_ino) == self._stamp and \
+            st.st_size == len(self.data)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> "InputFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def read_input(path: str) -> bytes:
-    """The whole file, opened read-only, without following a link and without touching atime."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC
-    try:
-        fd = os.open(path, flags | _O_NOATIME)
-    except PermissionError:
-        # O_NOATIME is refused on files the user does not own; atime is then the kernel's call.
-        fd = os.open(path, flags)
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(f"{path}: not a regular file any more")
-        data = f.read(st.st_size) if st.st_size else b""
-        # The file may have grown since fstat; read to the end so nothing is silently cut.
-        more = f.read()
-        if more:
-            data += more
-    return data
+    """The whole file (see ``InputFile``)."""
+    with InputFile(path) as f:
+        return f.data
 
 
-def write_temp(data, tmp: str, fsync: bool = False) -> None:
+def write_temp(data, tmp: str, fsync: bool = False, src_fd: int | None = None) -> None:
+    """Write ``data`` (bytes, or an engine ``Output``, whose ranges are then copied from
+    ``src_fd`` by the kernel) to ``tmp``."""
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_CLOEXEC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
+        if hasattr(data, "write_to"):
+            data.write_to(fd, src_fd)
+        else:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
         if fsync:
             os.fsync(fd)
         elif len(data) >= EARLY_WRITEBACK_BYTES and _sync_file_range is not None:

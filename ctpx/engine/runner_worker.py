@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import runner_paths as paths
-from .runner_fs import read_input, write_file_atomic, write_temp
+from .runner_fs import InputFile, write_file_atomic, write_temp
 
 NOT_DICOM = "OUT10"
 DICOMDIR = "OUT11"
@@ -102,33 +102,48 @@ class Worker:
                                "uid_map": None, "patient": None, "quarantine": None,
                                "bytes_in": 0, "bytes_out": 0}
         try:
-            data = read_input(path)
+            src = InputFile(path)
         except OSError as e:
             rec.update(code=READ_ERROR, message=f"cannot read the input: {e.strerror or e}")
             rec["elapsed"] = time.perf_counter() - t0
             return rec
+        try:
+            self._process(rec, rel, src)
+        finally:
+            src.close()
+        rec["elapsed"] = time.perf_counter() - t0
+        return rec
+
+    def _process(self, rec: dict[str, Any], rel: str, src: InputFile) -> None:
+        data = src.data
         rec["bytes_in"] = len(data)
         if _is_dicomdir(rel, data):
             rec.update(status="skipped", code=DICOMDIR,
                        message="DICOMDIR (a media directory): its records name patients and "
                                "point at source paths; not written")
-            rec["elapsed"] = time.perf_counter() - t0
-            return rec
+            return
         try:
             res = self._anonymize(data, self.compiled)
         except Exception as e:  # the engine promises not to raise; keep the run alive if it does
             rec.update(code=INTERNAL_ERROR, message=f"the engine raised {type(e).__name__}: {e}")
             self._quarantine(rec, data)
-            rec["elapsed"] = time.perf_counter() - t0
-            return rec
+            return
         rec["warnings"] = list(res.warnings or [])
         rec["message"] = res.message or ""
         if res.status == "ok":
-            tmp = os.path.join(self.cfg.tmp_dir, f"{idx}.{self.pid}.part")
+            tmp = os.path.join(self.cfg.tmp_dir, f"{rec['idx']}.{self.pid}.part")
             # Not flushed here: the coordinator flushes a whole batch at once before renaming.
-            write_temp(res.data, tmp)
+            # Large untouched values (pixel data) are copied from the input by the kernel.
+            write_temp(res.output, tmp, src_fd=src.fd)
+            if not src.unchanged():
+                # The kernel copied from a file that changed after it was read: the output
+                # may mix two versions of it. Refuse it rather than guess.
+                os.unlink(tmp)
+                rec.update(code=READ_ERROR, message="the input changed while it was being "
+                                                    "de-identified; run again")
+                return
             ids = res.ids or {}
-            rec.update(status="ok", code=None, tmp=tmp, bytes_out=len(res.data),
+            rec.update(status="ok", code=None, tmp=tmp, bytes_out=res.output.size,
                        ids_new={k: (ids.get(k) or (None, None))[1]
                                 for k in paths.HIERARCHY_KEYS},
                        uid_map=dict(res.uid_map or {}),
@@ -140,8 +155,6 @@ class Worker:
             rec.update(status=res.status, code=res.code)
             if res.status == "quarantined":
                 self._quarantine(rec, data)
-        rec["elapsed"] = time.perf_counter() - t0
-        return rec
 
     def _quarantine(self, rec: dict[str, Any], data: bytes) -> None:
         qdir = self.cfg.quarantine_dir

@@ -8,10 +8,14 @@
 - Values are copied as they are held (memoryviews into the input for untouched elements, so pixel
   data is never copied or decoded); they are byte-swapped only when the byte order changes (a big
   endian file without meta information becomes little endian).
+- The result is an ``Output``: a list of parts, where a large untouched value is a range of the
+  input file. Writing it to disk copies those ranges inside the kernel (``copy_file_range``), so
+  the bytes of large pixel data never pass through Python at all.
 """
 from __future__ import annotations
 
 import array
+import os
 import struct
 import sys
 import uuid
@@ -40,10 +44,86 @@ def _swap(raw, size: int) -> bytes:
     return a.tobytes() + b[n:]
 
 
+#: Untouched values at least this large are written as ranges of the input file.
+RANGE_MIN = 64 << 10
+
+
+class _Range:
+    """``length`` bytes of the input, from ``offset``."""
+
+    __slots__ = ("offset", "length")
+
+    def __init__(self, offset: int, length: int):
+        self.offset = offset
+        self.length = length
+
+
+class Output:
+    """The bytes of an output file, as parts: ``bytes``-like values and ``_Range``s of
+    ``source`` (the input buffer, whose offsets are the input file's)."""
+
+    __slots__ = ("parts", "source", "size")
+
+    def __init__(self, parts: list, source=None):
+        self.parts = parts
+        self.source = source
+        self.size = sum(p.length if p.__class__ is _Range else len(p) for p in parts)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def chunks(self):
+        """The parts as bytes-like objects (ranges as views of the input buffer)."""
+        src = memoryview(self.source) if self.source is not None else None
+        for p in self.parts:
+            yield src[p.offset:p.offset + p.length] if p.__class__ is _Range else p
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def write_to(self, fd: int, src_fd: int | None = None) -> None:
+        """Write everything to ``fd``; with ``src_fd`` (the input file, unchanged since it was
+        read) ranges are copied from it by the kernel."""
+        src = memoryview(self.source) if self.source is not None else None
+        copy = getattr(os, "copy_file_range", None) if src_fd is not None else None
+        for p in self.parts:
+            if p.__class__ is _Range:
+                if copy is not None and _copy_range(copy, src_fd, fd, p.offset, p.length):
+                    continue
+                p = src[p.offset:p.offset + p.length]
+            _write_all(fd, p)
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_range(copy, src_fd: int, fd: int, offset: int, length: int) -> bool:
+    """Kernel copy of ``length`` bytes; False (nothing written) where the system refuses it,
+    e.g. across file systems on older kernels or on file systems without support."""
+    done = 0
+    try:
+        while done < length:
+            n = copy(src_fd, fd, length - done, offset + done)
+            if n == 0:
+                break
+            done += n
+    except OSError:
+        if done == 0:
+            return False
+        raise
+    if done < length:
+        raise OSError(f"the input ended {length - done} bytes early while being copied")
+    return True
+
+
 class _Writer:
-    def __init__(self, implicit: bool, little: bool, swap: bool):
+    def __init__(self, implicit: bool, little: bool, swap: bool, source=None):
         self.implicit = implicit
         self.swap = swap
+        self.source = source
         e = "<" if little else ">"
         self.short = struct.Struct(e + "HH2sH").pack
         self.long = struct.Struct(e + "HH2sHL").pack
@@ -81,7 +161,7 @@ class _Writer:
                 out.append(self.imp(g, e, 0xFFFFFFFF))
             else:
                 out.append(self.long(g, e, vr.encode("ascii"), 0, 0xFFFFFFFF))
-            out.append(value)
+            out.append(self._value(el, value))
             out.append(self.seq_end)
             return
         if self.swap and vr in _SWAP:
@@ -96,9 +176,18 @@ class _Writer:
             out.append(self.long(g, e, b"UN", 0, n + pad))
         else:
             out.append(self.short(g, e, vr.encode("ascii"), n + pad))
-        out.append(value)
+        out.append(self._value(el, value))
         if pad:
             out.append(b"\x00" if vr in ("UI", "OB", "UN") or vr not in _TEXT_PAD else b" ")
+
+
+    def _value(self, el: Elem, value):
+        """A large value still exactly as the input holds it becomes a range of the input."""
+        if (self.source is not None and el.pos >= 0 and value is el.value
+                and len(value) >= RANGE_MIN and value.__class__ is memoryview
+                and value.obj is self.source):
+            return _Range(el.pos, len(value))
+        return value
 
 
 _TEXT_PAD = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UR UT".split())
@@ -138,12 +227,15 @@ def output_transfer_syntax(pf: ParsedFile) -> str:
 
 
 def write_file(pf: ParsedFile, elems: dict, tail: list, sop_class: bytes,
-               sop_instance: bytes) -> bytes:
+               sop_instance: bytes) -> Output:
     """The output file: preamble, regenerated meta, the dataset, pixel data and kept tail."""
     ts = output_transfer_syntax(pf)
     implicit = ts == IMPLICIT_LE
     little = ts != EXPLICIT_BE
-    w = _Writer(implicit, little, swap=(little != pf.little))
+    # Ranges of the input only where the parsed buffer is the input file and nothing is
+    # re-encoded around them (a deflated output compresses everything).
+    source = pf.buffer if not pf.deflated and ts != DEFLATED_LE else None
+    w = _Writer(implicit, little, swap=(little != pf.little), source=source)
     w.level(elems)
     if pf.pixel is not None:
         w.element(pf.pixel)
@@ -153,10 +245,8 @@ def write_file(pf: ParsedFile, elems: dict, tail: list, sop_class: bytes,
     head = (b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts))
     if ts == DEFLATED_LE:
         c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-        return b"".join(head + (c.compress(b"".join(w.out)), c.flush()))
-    # one join, so a large pixel data value is copied once, into the output
-    w.out[0:0] = head
-    return b"".join(w.out)
+        return Output([b"".join(head), c.compress(b"".join(w.out)), c.flush()])
+    return Output([b"".join(head)] + w.out, source)
 
 
 def write_dataset_only(elems: dict, implicit: bool, little: bool) -> bytes:
@@ -166,5 +256,5 @@ def write_dataset_only(elems: dict, implicit: bool, little: bool) -> bytes:
     return b"".join(w.out)
 
 
-__all__ = ["write_file", "output_transfer_syntax", "IMPLEMENTATION_UID", "PIXEL_DATA",
+__all__ = ["write_file", "Output", "RANGE_MIN", "output_transfer_syntax", "IMPLEMENTATION_UID", "PIXEL_DATA",
            "IMPLICIT_LE", "EXPLICIT_LE", "EXPLICIT_BE", "DEFLATED_LE"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 
 import pydicom
@@ -9,7 +10,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from ctpx.engine.parse import parse_bytes
-from ctpx.engine.write import IMPLEMENTATION_UID, output_transfer_syntax, write_file
+from ctpx.engine.write import IMPLEMENTATION_UID, RANGE_MIN, output_transfer_syntax, write_file
 
 from .helpers import dataset, to_bytes
 
@@ -17,7 +18,9 @@ from .helpers import dataset, to_bytes
 def _round_trip(data: bytes):
     pf = parse_bytes(data)
     out = write_file(pf, pf.root.elems, pf.tail, b"1.2.840.10008.5.1.4.1.1.7", b"9.8.7")
-    return pf, out, pydicom.dcmread(io.BytesIO(out))
+    data = out.to_bytes()
+    assert out.size == len(data)
+    return pf, data, pydicom.dcmread(io.BytesIO(data))
 
 
 def _image(**kw):
@@ -95,3 +98,44 @@ def test_odd_length_values_are_padded():
     item.add_new(0x00090010, "LO", "ACME")
     _, out, ds = _round_trip(to_bytes(item))
     assert ds[0x00091001].value == b"abc\x00"
+
+
+# ---------------------------------------------------------------------------------------------
+# large untouched values are ranges of the input file, copied by the kernel
+
+def _large_image(n_bytes: int):
+    ds = _image()
+    ds.Rows, ds.Columns = n_bytes // 512, 256
+    ds.PixelData = bytes(range(256)) * (n_bytes // 256)
+    return ds
+
+
+def test_large_pixel_data_is_a_range_of_the_input(tmp_path):
+    data = to_bytes(_large_image(RANGE_MIN * 2))
+    pf = parse_bytes(data)
+    out = write_file(pf, pf.root.elems, pf.tail, b"1.2.840.10008.5.1.4.1.1.7", b"9.8.7")
+    ranges = [p for p in out.parts if p.__class__.__name__ == "_Range"]
+    assert len(ranges) == 1 and ranges[0].length == RANGE_MIN * 2
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    expected = out.to_bytes()
+    # written with the kernel copy from the input file, and without it: the same bytes
+    for use_src in (True, False):
+        dst = tmp_path / f"out-{use_src}.dcm"
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT)
+        sfd = os.open(src, os.O_RDONLY) if use_src else None
+        try:
+            out.write_to(fd, sfd)
+        finally:
+            os.close(fd)
+            if sfd is not None:
+                os.close(sfd)
+        assert dst.read_bytes() == expected
+    ds = pydicom.dcmread(io.BytesIO(expected))
+    assert ds.PixelData == _large_image(RANGE_MIN * 2).PixelData
+
+
+def test_small_or_swapped_values_are_not_ranges():
+    pf = parse_bytes(to_bytes(_image()))
+    out = write_file(pf, pf.root.elems, pf.tail, b"1.2.840.10008.5.1.4.1.1.7", b"9.8.7")
+    assert not [p for p in out.parts if p.__class__.__name__ == "_Range"]

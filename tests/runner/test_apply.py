@@ -453,3 +453,40 @@ def test_file_names_that_are_not_utf8(tmp_path, script):
     assert rep.files == doc["files"]
     assert os.listdir(tmp_path / "out") == ["caf_xe9.dcm"]
     assert os.listdir(tmp_path / "q") == ["q_xff.dcm"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Large pixel data is copied from the input by the kernel
+
+def test_large_pixel_data_is_written_exactly_as_the_engine_says(tmp_path, script):
+    from ctpx.engine import anonymize_file, compile_script
+    from ctpx.script import load_script
+
+    src = tmp_path / "in"
+    data = dicom_bytes(1, pixels=256 * 512)       # 256 KiB of pixel data: a kernel-copied range
+    write(src / "ct.dcm", data)
+    out = tmp_path / "out"
+    for jobs in (1, 2):
+        o = tmp_path / f"out{jobs}"
+        run(script, src, o, jobs=jobs)
+        (written,) = [os.path.join(d, f) for d, _, fs in os.walk(o) for f in fs
+                      if f.endswith(".dcm")]
+        expected = anonymize_file(data, compile_script(load_script(script),
+                                                       integers=None)).data
+        with open(written, "rb") as f:
+            got = f.read()
+        assert pydicom.dcmread(io.BytesIO(got)).PixelData == \
+            pydicom.dcmread(io.BytesIO(data)).PixelData
+        assert len(got) == len(expected) and got[-(256 * 512):] == expected[-(256 * 512):]
+    assert not out.exists()
+
+
+def test_an_input_that_changes_while_processed_is_not_written(tmp_path, script, monkeypatch):
+    from ctpx.engine import runner_fs
+    src = tmp_path / "in"
+    write(src / "a.dcm", dicom_bytes(1))
+    monkeypatch.setattr(runner_fs.InputFile, "unchanged", lambda self: False)
+    report = run(script, src, tmp_path / "out")
+    (rec,) = list(report.iter_files())
+    assert rec["status"] == "quarantined" and "changed while" in rec["message"]
+    assert not [f for _, _, fs in os.walk(tmp_path / "out") for f in fs if f.endswith(".dcm")]

@@ -74,15 +74,17 @@ class XmlError(CtpxError):
 
 
 class ParseError(CtpxError):
-    """A rule expression or a properties line that cannot be parsed (PRS01/PRS02)."""
+    """A legacy properties line that cannot be read (PRS02). Rule expressions never fail to
+    parse: CTP accepts every string, so their quirks are lint findings instead."""
 
-    code = "PRS01"
+    code = "PRS02"
 
 
 class ScriptError(CtpxError):
-    """A script that parses but cannot be executed as written (SC codes)."""
+    """A script that parses but cannot be executed as written (the lint code of the problem,
+    e.g. SC02)."""
 
-    code = "SC00"
+    code = "SC02"
 
 
 class NotSupportedError(CtpxError):

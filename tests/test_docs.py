@@ -19,6 +19,29 @@ def test_lint_codes_documented():
         assert f"### {r.code} `{r.name}`" in doc, f"{r.code} is missing from docs/codes.md"
 
 
+def test_every_registered_code_is_documented():
+    from ctpx.check import RULES as DI
+    from ctpx.engine.outcomes import CODES as RUN
+    from ctpx.verify import CODES as VF
+    doc = _codes_doc()
+    for code in list(DI) + list(RUN) + list(VF):
+        assert f"`{code}`" in doc or f"### {code} " in doc, f"{code} is missing from docs/codes.md"
+
+
+def test_every_code_raised_in_the_source_is_documented():
+    import re
+    doc = _codes_doc()
+    used = set()
+    for folder, _, files in os.walk(os.path.join(ROOT, "ctpx")):
+        for f in files:
+            if f.endswith(".py"):
+                with open(os.path.join(folder, f), encoding="utf-8") as fh:
+                    used |= set(re.findall(r"\b((?:IO|XML|PRS|USE|NS|OUT|SC|RUN|DI|VF)\d\d)\b",
+                                           fh.read()))
+    missing = sorted(c for c in used if f"`{c}`" not in doc and f"### {c} " not in doc)
+    assert not missing, f"codes used in ctpx/ but not documented: {missing}"
+
+
 def test_readme_has_the_two_quick_start_commands():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         readme = f.read()

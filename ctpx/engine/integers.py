@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 
 
 class MemoryIntegers:
@@ -62,9 +63,10 @@ class SqliteIntegers:
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            _use_wal(conn, self.timeout)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn = conn
             self._pid = os.getpid()
         return self._conn
 
@@ -108,6 +110,23 @@ class SqliteIntegers:
 
     def __setstate__(self, state):
         self.__init__(state["folder"], state["timeout"])
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch a new database to WAL. SQLite answers "database is locked" at once, without
+    waiting for its busy timeout, when several processes make that switch together: retry."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def open_integers(spec) -> object | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import pickle
 
 import pytest
@@ -50,3 +51,21 @@ def test_open_integers_specs(tmp_path):
     assert open_integers(store) is store
     with pytest.raises(TypeError):
         open_integers(42)
+
+
+def _open_and_count(folder, barrier):
+    from ctpx.engine.integers import SqliteIntegers
+    barrier.wait()
+    store = SqliteIntegers(folder)
+    return store.get("t", str(os.getpid()))
+
+
+def test_many_processes_can_create_the_store_at_once(tmp_path):
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    n = 12
+    with ctx.Manager() as m:
+        barrier = m.Barrier(n)
+        with ctx.Pool(n) as pool:
+            values = pool.starmap(_open_and_count, [(str(tmp_path), barrier)] * n)
+    assert sorted(values) == list(range(1, n + 1))

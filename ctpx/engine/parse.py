@@ -205,35 +205,30 @@ class _Reader:
     def items(self, pos: int, end: int, parent: Level, depth: int) -> list[Level]:
         out = []
         while pos < end:
-            tag, _, length, vpos = self.header(pos, end)
-            if tag != ITEM:
-                self.error(pos, "expected a sequence item")
-            if length == 0xFFFFFFFF:
-                lv, pos = self.level(vpos, end, parent, depth + 1, True)
-            else:
-                if vpos + length > end:
-                    self.error(pos, "item runs past the end of its sequence")
-                lv, _ = self.level(vpos, vpos + length, parent, depth + 1, False)
-                pos = vpos + length
+            lv, pos = self._item(pos, end, parent, depth, "its sequence")
             out.append(lv)
         return out
 
     def items_undefined(self, pos: int, end: int, parent: Level, depth: int):
         out = []
         while True:
-            tag, _, length, vpos = self.header(pos, end)
+            tag, _, _, vpos = self.header(pos, end)
             if tag == SEQUENCE_DELIMITER:
                 return out, vpos
-            if tag != ITEM:
-                self.error(pos, "expected a sequence item")
-            if length == 0xFFFFFFFF:
-                lv, pos = self.level(vpos, end, parent, depth + 1, True)
-            else:
-                if vpos + length > end:
-                    self.error(pos, "item runs past the end of the data")
-                lv, _ = self.level(vpos, vpos + length, parent, depth + 1, False)
-                pos = vpos + length
+            lv, pos = self._item(pos, end, parent, depth, "the data")
             out.append(lv)
+
+    def _item(self, pos: int, end: int, parent: Level, depth: int, within: str):
+        """One item at ``pos``: (its dataset, the position after it)."""
+        tag, _, length, vpos = self.header(pos, end)
+        if tag != ITEM:
+            self.error(pos, "expected a sequence item")
+        if length == 0xFFFFFFFF:
+            return self.level(vpos, end, parent, depth + 1, True)
+        if vpos + length > end:
+            self.error(pos, f"item runs past the end of {within}")
+        lv, _ = self.level(vpos, vpos + length, parent, depth + 1, False)
+        return lv, vpos + length
 
 
 # ------------------------------------------------------------------------------------- files

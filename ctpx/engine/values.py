@@ -102,13 +102,21 @@ def _java_from_sci(s: str) -> str:
     return ("-" if neg else "") + out
 
 
-def java_double_str(v: float) -> str:
+def _java_special(v: float) -> str | None:
+    """Java's text for NaN, the infinities and the two zeros (None for any other value)."""
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "Infinity" if v > 0 else "-Infinity"
     if v == 0:
         return "-0.0" if math.copysign(1, v) < 0 else "0.0"
+    return None
+
+
+def java_double_str(v: float) -> str:
+    special = _java_special(v)
+    if special is not None:
+        return special
     r = repr(v)   # Python's repr is the shortest round-trip form, as Java's since JDK 19
     if "e" not in r:
         r = _sci_from_repr(r)
@@ -131,12 +139,9 @@ def _sci_from_repr(r: str) -> str:
 
 
 def java_float_str(v: float) -> str:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    if v == 0:
-        return "-0.0" if math.copysign(1, v) < 0 else "0.0"
+    special = _java_special(v)
+    if special is not None:
+        return special
     return _java_from_sci(_shortest_float32(v))
 
 

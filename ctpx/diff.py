@@ -31,7 +31,7 @@ from .dicom import ps315
 from .dicom.names import dcm4che_name, dicom_vr, dcm4che_vr, keyword, tag_str
 from .report import Report, Section
 from .script.ir import RemoveFlag, Script, TagKind
-from .semantics import Effect, EffectKind, Mode, ScriptEffects, analyze
+from .semantics import Effect, Mode, ScriptEffects, analyze
 
 
 class Category(enum.Enum):
@@ -196,55 +196,12 @@ def _sort_key(d: Difference):
             d.tag if d.tag is not None else -1, d.key, d.level)
 
 
-# ---------------------------------------------------------------------------------------------
-# short phrases
-
-def short(e: Effect) -> str:
-    """A few words for an effect, for the phrase column."""
-    k = e.kind
-    d = dict(e.details)
-    if k is EffectKind.KEEP:
-        return "kept"
-    if k is EffectKind.REMOVE:
-        return "removed"
-    if k is EffectKind.EMPTY:
-        return "emptied"
-    if k is EffectKind.CONSTANT:
-        v = d.get("value", "")
-        return f"set to {v!r}" if len(v) <= 24 else f"set to {v[:21]!r}..."
-    if k is EffectKind.RUN_DATE:
-        return f"set to the processing {d.get('what', 'date')}"
-    if k is EffectKind.SHIFT_DATE:
-        if "days" in d:
-            return f"shifted by {d['days']} days" if len(d["days"]) <= 12 else \
-                "shifted by a non-numeric parameter"
-        if "days-from-hash-of" in d:
-            return f"shifted by a hash of {d['days-from-hash-of']}"
-        if "days-from-lookup" in d:
-            return "shifted by days from the lookup table"
-        return "replaced by an interval"
-    if k is EffectKind.HASH:
-        n = d.get("length", "full")
-        return f"hashed (@{d.get('function', 'hash')}, {n if n == 'full' else n + ' digits'})"
-    if k is EffectKind.HASH_UID:
-        return "UID hashed"
-    if k is EffectKind.LOOKUP:
-        return f"looked up ({d.get('key-type', '')})"
-    if k is EffectKind.CONDITIONAL:
-        return "conditional (" + " / ".join(short(b.effect) for b in e.branches) + ")"
-    if k is EffectKind.COMPOSITE:
-        return "combined (" + ", ".join(short(p) for p in e.parts) + ")"
-    if k is EffectKind.PROCESS:
-        return "items processed"
-    return e.describe()
-
-
 def _creates(e: Effect) -> str:
     return " (created if missing)" if e.creates else ""
 
 
 def _phrase(cat: Category, a: Effect, b: Effect) -> str:
-    sa, sb = short(a) + _creates(a), short(b) + _creates(b)
+    sa, sb = a.brief() + _creates(a), b.brief() + _creates(b)
     if sa == sb:   # same words, different details
         sa, sb = a.describe() + _creates(a), b.describe() + _creates(b)
     return f"{cat}: {sa} \u2192 {sb}"

@@ -195,6 +195,10 @@ class Effect:
         """A short human description: ``unkeyed hash (@hash, 64 digits)``."""
         return _describe(self)
 
+    def brief(self) -> str:
+        """A few words, for tables that compare effects: ``hashed (@hash, 64 digits)``."""
+        return _brief(self)
+
     def __str__(self) -> str:
         return self.describe()
 
@@ -1020,6 +1024,46 @@ def _describe(e: Effect) -> str:
     if k is EffectKind.EXTENSION:
         return f"decided by the plug-in {d.get('plugin', '')}"
     return "unknown"
+
+
+def _brief(e: Effect) -> str:
+    """A few words for an effect, for the phrase column."""
+    k = e.kind
+    d = dict(e.details)
+    if k is EffectKind.KEEP:
+        return "kept"
+    if k is EffectKind.REMOVE:
+        return "removed"
+    if k is EffectKind.EMPTY:
+        return "emptied"
+    if k is EffectKind.CONSTANT:
+        v = d.get("value", "")
+        return f"set to {v!r}" if len(v) <= 24 else f"set to {v[:21]!r}..."
+    if k is EffectKind.RUN_DATE:
+        return f"set to the processing {d.get('what', 'date')}"
+    if k is EffectKind.SHIFT_DATE:
+        if "days" in d:
+            return f"shifted by {d['days']} days" if len(d["days"]) <= 12 else \
+                "shifted by a non-numeric parameter"
+        if "days-from-hash-of" in d:
+            return f"shifted by a hash of {d['days-from-hash-of']}"
+        if "days-from-lookup" in d:
+            return "shifted by days from the lookup table"
+        return "replaced by an interval"
+    if k is EffectKind.HASH:
+        n = d.get("length", "full")
+        return f"hashed (@{d.get('function', 'hash')}, {n if n == 'full' else n + ' digits'})"
+    if k is EffectKind.HASH_UID:
+        return "UID hashed"
+    if k is EffectKind.LOOKUP:
+        return f"looked up ({d.get('key-type', '')})"
+    if k is EffectKind.CONDITIONAL:
+        return "conditional (" + " / ".join(_brief(b.effect) for b in e.branches) + ")"
+    if k is EffectKind.COMPOSITE:
+        return "combined (" + ", ".join(_brief(p) for p in e.parts) + ")"
+    if k is EffectKind.PROCESS:
+        return "items processed"
+    return e.describe()
 
 
 def analyze(script: Script, mode: Mode | str = "ctp") -> ScriptEffects:

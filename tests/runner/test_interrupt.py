@@ -30,6 +30,18 @@ def big_tree(root, files: int) -> None:
               dicom_bytes(p, 0, inst % 2, inst))
 
 
+def flat_tree_and_reference(tmp_path, files: int, patients: int):
+    """``files`` flat inputs over ``patients`` patients, the test script, and the output of an
+    uninterrupted single-process run to compare with: (src, script, ref)."""
+    src = tmp_path / "in"
+    for i in range(files):
+        write(src / f"f{i:02d}.dcm", dicom_bytes(i % patients, instance=i))
+    script = script_file(tmp_path)
+    ref = tmp_path / "ref"
+    apply_tree(script, src, ref, jobs=1, quiet=True)
+    return src, script, ref
+
+
 def cli(*args) -> list[str]:
     return [sys.executable, "-m", "ctpx", "apply", *map(str, args)]
 
@@ -176,12 +188,7 @@ def test_resume_refuses_a_different_script_or_changed_inputs(tmp_path):
 
 
 def test_disk_full_stops_the_run_and_resume_completes_it(tmp_path, monkeypatch):
-    src = tmp_path / "in"
-    for i in range(12):
-        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 3, instance=i))
-    script = script_file(tmp_path)
-    ref = tmp_path / "ref"
-    apply_tree(script, src, ref, jobs=1, quiet=True)
+    src, script, ref = flat_tree_and_reference(tmp_path, 12, 3)
 
     real = runner_worker.write_temp
     calls = {"n": 0}
@@ -211,12 +218,7 @@ def test_disk_full_stops_the_run_and_resume_completes_it(tmp_path, monkeypatch):
 def test_a_worker_that_dies_quarantines_its_file_and_the_run_goes_on(tmp_path, monkeypatch):
     """Stands in for a decoder crash or the out-of-memory killer: the worker process exits
     abruptly on one file (workers are forked, so the patched method is theirs too)."""
-    src = tmp_path / "in"
-    for i in range(40):
-        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 4, instance=i))
-    script = script_file(tmp_path)
-    ref = tmp_path / "ref"
-    apply_tree(script, src, ref, jobs=1, quiet=True)
+    src, script, ref = flat_tree_and_reference(tmp_path, 40, 4)
 
     real = runner_worker.Worker.process
 
@@ -241,12 +243,7 @@ def test_a_worker_that_dies_quarantines_its_file_and_the_run_goes_on(tmp_path, m
 def test_disk_full_in_a_worker_process_keeps_the_journal_a_prefix(tmp_path, monkeypatch):
     if "fork" not in __import__("multiprocessing").get_all_start_methods():
         pytest.skip("needs fork to carry the patch into workers")
-    src = tmp_path / "in"
-    for i in range(30):
-        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 5, instance=i))
-    script = script_file(tmp_path)
-    ref = tmp_path / "ref"
-    apply_tree(script, src, ref, jobs=1, quiet=True)
+    src, script, ref = flat_tree_and_reference(tmp_path, 30, 5)
 
     real = runner_worker.write_temp
 
@@ -294,12 +291,7 @@ def test_integer_numbers_ignore_which_worker_finishes_first(tmp_path, monkeypatc
 
 
 def test_ctrl_c_in_a_single_process_run(tmp_path, monkeypatch):
-    src = tmp_path / "in"
-    for i in range(12):
-        write(src / f"f{i:02d}.dcm", dicom_bytes(i % 3, instance=i))
-    script = script_file(tmp_path)
-    ref = tmp_path / "ref"
-    apply_tree(script, src, ref, jobs=1, quiet=True)
+    src, script, ref = flat_tree_and_reference(tmp_path, 12, 3)
     real = runner_worker.Worker.process
 
     def interrupt_at_5(self, idx, rel, path):

@@ -29,3 +29,17 @@ def emit(text: str, output: str | None = None) -> None:
 
 def emit_report(report: Report, fmt: str, output: str | None = None) -> None:
     emit(render(report, fmt), output)
+
+
+def add_mode(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--mode", choices=("ctp", "safe"), default="ctp", help=help)
+
+
+def profile_options(names):
+    """PS3.15 option names -> options; a bad name or combination is a usage error (USE01)."""
+    from ..dicom.ps315 import OptionError, parse_options
+    from ..errors import UsageError
+    try:
+        return parse_options(names)
+    except OptionError as e:
+        raise UsageError(str(e), code="USE01") from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_format, emit_report
+from ._common import add_format, add_mode, emit_report
 
 NAME = "apply"
 HELP = "de-identify a DICOM file or folder tree with a CTP script"
@@ -49,9 +49,8 @@ def add_arguments(p) -> None:
                    help="set a script parameter (repeatable); values of key-like names are "
                         "masked in the report")
     p.add_argument("--lookup", metavar="FILE", help="the lookup table for @lookup")
-    p.add_argument("--mode", choices=("ctp", "safe"), default="ctp",
-                   help="ctp: exactly what CTP does; safe: quarantine where CTP would silently "
-                        "keep an original value (default: ctp)")
+    add_mode(p, "ctp: exactly what CTP does; safe: quarantine where CTP would silently keep an "
+                "original value (default: ctp)")
     p.add_argument("--report", metavar="FILE",
                    help="the JSON run report (default: OUT.ctpx-report.json beside OUT)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ._common import add_mode
+
 NAME = "check"
 HELP = "compare a script with DICOM PS3.15 Annex E (Table E.1-1 and its options)"
 DESCRIPTION = ("For every attribute of PS3.15 Table E.1-1, compare the action the profile "
@@ -20,8 +22,7 @@ def add_arguments(p) -> None:
     p.add_argument("script", nargs="?", help="the CTP script (XML or properties)")
     p.add_argument("--option", action="append", default=[], choices=OPTION_NAMES,
                    metavar="NAME", help="a profile option (repeatable): " + ", ".join(OPTION_NAMES))
-    p.add_argument("--mode", choices=("ctp", "safe"), default="ctp",
-                   help="engine semantics: ctp (what CTP does) or safe (ctpx's safe mode)")
+    add_mode(p, "engine semantics: ctp (what CTP does) or safe (ctpx's safe mode)")
     p.add_argument("--format", choices=("table", "json", "csv", "markdown", "html"),
                    default="table", help="output format (default: table)")
     p.add_argument("--output", "-o", metavar="FILE",
@@ -36,7 +37,7 @@ def run(args) -> int:
     from ..errors import UsageError
     from ..report import render
     from ..script.loader import load_script
-    from ._common import emit
+    from ._common import emit, profile_options
 
     if args.version_info:
         info = ps315.version_info()
@@ -48,10 +49,7 @@ def run(args) -> int:
         return 0
     if not args.script:
         raise UsageError("a script is required (or --version-info)")
-    try:
-        options = ps315.parse_options(args.option)
-    except ps315.OptionError as e:
-        raise UsageError(str(e)) from None
+    options = profile_options(args.option)
     script = load_script(args.script)
     result = check_script(script, options, args.mode)
     emit(render(result.report(), args.format), args.output)

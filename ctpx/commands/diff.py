@@ -1,7 +1,7 @@
 """``ctpx diff A B``: what two scripts do differently, by effect, tag by tag."""
 from __future__ import annotations
 
-from ._common import add_format, add_output, emit_report
+from ._common import add_format, add_mode, add_output, emit_report
 
 NAME = "diff"
 HELP = "compare two scripts by what they do to each element (not by their text)"
@@ -13,8 +13,7 @@ def add_arguments(p) -> None:
     p.add_argument("a", metavar="A", help="the first script")
     p.add_argument("b", metavar="B", help="the second script")
     add_format(p)
-    p.add_argument("--mode", choices=("ctp", "safe"), default="ctp",
-                   help="compare what the scripts do in CTP (default) or in ctpx's safe mode")
+    add_mode(p, "compare what the scripts do in CTP (default) or in ctpx's safe mode")
     p.add_argument("--include-disabled", action="store_true",
                    help="also list disabled rules whose text changed")
     p.add_argument("--expand", action="store_true",
@@ -28,15 +27,11 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..diff import diff_scripts
-    from ..dicom.ps315 import OptionError, parse_options
-    from ..errors import UsageError
     from ..script import load_script
+    from ._common import profile_options
 
     if args.with_check is not None:
-        try:
-            parse_options(args.with_check)
-        except OptionError as e:
-            raise UsageError(str(e), code="USE01") from None
+        profile_options(args.with_check)
     a, b = load_script(args.a), load_script(args.b)
     result = diff_scripts(a, b, mode=args.mode, include_disabled=args.include_disabled,
                           expand=args.expand,

@@ -30,12 +30,9 @@ def run(args) -> int:
     from ..dicom import ps315
     from ..errors import UsageError
     from ..generate import DEFAULT_UID_ROOT, generate_script
-    from ._common import emit
+    from ._common import emit, profile_options
 
-    try:
-        options = ps315.parse_options(args.option)
-    except ps315.OptionError as e:
-        raise UsageError(str(e)) from None
+    options = profile_options(args.option)
     uid_root = args.uid_root or DEFAULT_UID_ROOT
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)*\.?", uid_root):
         raise UsageError(f"--uid-root {uid_root!r} is not a UID root (digits and dots)")

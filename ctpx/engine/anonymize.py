@@ -15,7 +15,7 @@ from .compile import DEID_CODE_SEQ, CompiledScript, Rule
 from .context import FileCtx, Stop, creator_of, find_creator_block, level_charset, private_write_vr
 from .evaluate import run
 from .model import Elem, Level
-from .parse import DicomParseError, ParsedFile, parse_bytes
+from .parse import DicomParseError, Incomplete, ParsedFile, parse_bytes
 from .results import ID_TAGS, OK, QUARANTINED, FileResult, warning
 from .values import (TEXT_VRS, Refused, encode_text_values, java_split_backslash, pack_numbers,
                      person_name, read_string)
@@ -79,11 +79,26 @@ def file_rules(cs: CompiledScript, root: Level, fc_warn=None):
     return rules, aliases, inserts
 
 
-def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | None = None
-              ) -> tuple[FileResult, dict | None]:
-    """Anonymise one file. Returns the result and, when ok, the output root dataset."""
+def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | None = None,
+              size: int | None = None, read_all=None) -> tuple[FileResult, dict | None]:
+    """Anonymise one file. Returns the result and, when ok, the output root dataset.
+
+    With ``size`` (the file's length) larger than ``data``, ``data`` is only the start of the
+    file and ``read_all()`` returns all of it, called only where the start is not enough. The
+    top-level pixel data is then usually never read: the output holds it as a range of the
+    input file (see ``write.Output``).
+    """
+    if size is not None and size > len(data):
+        try:
+            return _run(cs, data, encoding, size)
+        except Incomplete:
+            data = read_all()
+    return _run(cs, data, encoding, None)
+
+
+def _run(cs: CompiledScript, data: bytes, encoding, size) -> tuple[FileResult, dict | None]:
     try:
-        pf = parse_bytes(data, encoding=encoding)
+        pf = parse_bytes(data, encoding=encoding, size=size)
     except DicomParseError as e:
         return FileResult(QUARANTINED, e.code, e.message), None
     except (MemoryError, RecursionError) as e:
@@ -104,6 +119,8 @@ def run_bytes(cs: CompiledScript, data: bytes, *, encoding: tuple[bool, bool] | 
         ids = _ids(pf, out)
     except Stop as s:
         return FileResult(s.status, s.code, s.message, warnings), None
+    except Incomplete:
+        raise
     except RecursionError:
         return FileResult(QUARANTINED, oc.EVALUATION_ERROR, "the script recursed too deeply",
                           warnings), None

@@ -6,6 +6,8 @@ store. It pickles by rebuilding from the script IR, so worker processes can rece
 """
 from __future__ import annotations
 
+import copy
+
 import os
 
 from ..errors import NotSupportedError, ScriptError
@@ -85,6 +87,14 @@ class CompiledScript:
         self.insert_rules = sorted(
             (t, r) for t, r in self.rules.items()
             if (r.always or t == DEID_CODE_SEQ) and (t >> 16) != 0x0002)
+
+    def with_integers(self, integers) -> "CompiledScript":
+        """The same compiled rules with another ``@integer`` store: worker processes forked
+        after one compile need not compile again."""
+        twin = copy.copy(self)
+        twin._integers_spec = integers
+        twin.integers = open_integers(integers)
+        return twin
 
     def __reduce__(self):
         script, params, lookup_path, mode = self._spec

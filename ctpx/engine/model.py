@@ -31,7 +31,29 @@ class Elem:
     def __repr__(self) -> str:
         if self.items is not None:
             return f"Elem({self.tag:08X} SQ, {len(self.items)} items)"
+        if self.value.__class__ is NotRead:
+            return f"Elem({self.tag:08X} {self.vr}, {self.value!r})"
         return f"Elem({self.tag:08X} {self.vr}, {bytes(self.value[:32])!r})"
+
+
+class NotRead:
+    """The value of the top-level pixel data when only the start of the file was read.
+
+    CTP never runs rules on the top-level pixel data, so its bytes are needed only to write
+    them out, which the writer does as a range of the input file. It has a length and nothing
+    else: any code that tries to read its bytes fails loudly instead of seeing wrong data.
+    """
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int):
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __repr__(self) -> str:
+        return f"NotRead({self.length})"
 
 
 class Level:

@@ -14,6 +14,11 @@ it rather than pydicom's more forgiving heuristics:
   sequence, UN or pixel data, is an error.
 
 Values are memoryviews into the input buffer; nothing is decoded.
+
+A large file can be parsed from its start only (``size`` = the whole file's length): the
+top-level pixel data then becomes a ``NotRead`` value, to be copied from the file when the
+output is written, and anything else beyond the start raises ``Incomplete`` so that the caller
+reads the whole file and parses again.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import zlib
 
 from ..dicom.names import dcm4che_vr
 from .model import (ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, SPECIFIC_CHARACTER_SET,
-                    Elem, Level)
+                    Elem, Level, NotRead)
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -44,6 +49,10 @@ class DicomParseError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class Incomplete(Exception):
+    """Parsing from the start of a file was not enough: parse the whole file."""
 
 
 class ParsedFile:
@@ -93,10 +102,12 @@ def _implicit_vr_cached(tag: int) -> str:
 # ------------------------------------------------------------------------------------- reader
 
 class _Reader:
-    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "pixel_level")
+    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "whole")
 
-    def __init__(self, buf: bytes, implicit: bool, little: bool):
+    def __init__(self, buf: bytes, implicit: bool, little: bool, whole: int | None = None):
         self.buf = buf
+        # the whole file's length when ``buf`` is only its start (pixel data may be left unread)
+        self.whole = whole
         self.mv = memoryview(buf)
         self.implicit = implicit
         self.little = little
@@ -150,6 +161,12 @@ class _Reader:
                 el, pos = self.undefined(tag, vr, vpos, end, lv, depth)
             else:
                 nxt = vpos + length
+                if nxt > end and top is not None and self.whole is not None:
+                    if tag != PIXEL_DATA or top.pixel is not None or nxt != self.whole \
+                            or vr == "SQ" or vr == "UN":
+                        raise Incomplete
+                    top.pixel = Elem(tag, vr, NotRead(length), pos=vpos)
+                    return lv, nxt
                 if nxt > end:
                     self.error(pos, f"value of ({tag >> 16:04X},{tag & 0xFFFF:04X}) runs past "
                                     "the end of the data")
@@ -258,12 +275,23 @@ def _meta(buf: bytes, pos: int, pf: ParsedFile) -> int:
     return pos
 
 
-def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None) -> ParsedFile:
+def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None,
+                size: int | None = None) -> ParsedFile:
     """Parse a whole file. Raises ``DicomParseError`` with a RUN code where CTP quarantines.
 
     ``encoding`` = (implicit, little) reads ``data`` as a bare dataset in that encoding (no
-    preamble, no meta information), skipping format detection.
+    preamble, no meta information), skipping format detection. With ``size`` larger than
+    ``data``, ``data`` is the start of a file of that length (see the module's docstring).
     """
+    if size is not None and size > len(data):
+        try:
+            return _parse(data, encoding, size)
+        except DicomParseError:
+            raise Incomplete from None   # it may be only where the start was cut; decide on all
+    return _parse(data, encoding, None)
+
+
+def _parse(data: bytes, encoding: tuple[bool, bool] | None, whole: int | None) -> ParsedFile:
     pf = ParsedFile()
     n = len(data)
     if encoding is not None:
@@ -292,6 +320,8 @@ def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None) -> Parse
         elif ts == EXPLICIT_BE:
             pf.little = False
         elif ts == DEFLATED_LE:
+            if whole is not None:
+                raise Incomplete
             pf.deflated = True
             try:
                 d = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -300,8 +330,14 @@ def parse_bytes(data: bytes, encoding: tuple[bool, bool] | None = None) -> Parse
                 raise DicomParseError("RUN12", f"corrupt deflate stream: {e}") from None
             pos = 0
     pf.buffer = data
-    r = _Reader(data, pf.implicit, pf.little)
+    # Pixel data left unread must not need byte-swapping on output (big endian without meta).
+    r = _Reader(data, pf.implicit, pf.little,
+                whole if whole is not None and (pf.has_meta or pf.little) else None)
+    if whole is not None and r.whole is None:
+        raise Incomplete
     pf.root, _ = r.level(pos, len(data), None, 0, False, top=pf)
+    if r.whole is not None and (pf.pixel is None or pf.pixel.value.__class__ is not NotRead):
+        raise Incomplete   # the start ended on an element boundary: the rest is unknown
     cs_el = pf.root.elems.get(SPECIFIC_CHARACTER_SET)
     if cs_el is None or (cs_el.items is None and not bytes(cs_el.value).strip(b" \x00")):
         # CTP adds the default character set to the input and the output before any rule runs.

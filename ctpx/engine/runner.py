@@ -298,6 +298,7 @@ class _Run:
         self.quiet = quiet
         self.stream = progress_stream if progress_stream is not None else sys.stderr
         self.handle_signals = handle_signals
+        self.compiled = None
         self.stop_reason: str | None = None     # "interrupted" once Ctrl-C was seen
         self.journal: Journal | None = None
         self.tmp_dir = os.path.join(plan.out, paths.TMP_DIR) if not plan.single else \
@@ -563,16 +564,19 @@ class _Run:
             lock.release()
 
     def _probe_compile(self) -> None:
+        """Compile once before any file is touched (script errors stop the run here); workers
+        forked later inherit the result."""
         from . import compile_script
         p = self.plan
-        compile_script(p.script, params=p.params, lookup_path=p.lookup, mode=p.mode,
-                       integers=None)
+        self.compiled = compile_script(p.script, params=p.params, lookup_path=p.lookup,
+                                       mode=p.mode, integers=None)
 
     def worker_config(self) -> WorkerConfig:
         p = self.plan
         return WorkerConfig(script=p.script, params=p.params, lookup_path=p.lookup, mode=p.mode,
                             in_root=p.in_root, tmp_dir=self.tmp_dir,
-                            quarantine_dir=p.quarantine, state_dir=p.state, fsync=p.fsync)
+                            quarantine_dir=p.quarantine, state_dir=p.state, fsync=p.fsync,
+                            compiled=self.compiled)
 
     def immediate_record(self, idx: int, e: Entry) -> dict[str, Any]:
         """The record of an entry that is reported without being opened (links, devices)."""

@@ -49,11 +49,19 @@ _SYNC_FILE_RANGE_WRITE = 2
 EARLY_WRITEBACK_BYTES = 128 << 10
 
 
+#: Inputs larger than ``WHOLE_BELOW`` are first read only this far: the engine needs the bytes
+#: before the pixel data, and the pixel data itself is copied from the file by the kernel.
+HEAD_BYTES = 128 << 10
+WHOLE_BELOW = 2 * HEAD_BYTES
+
+
 class InputFile:
     """An input opened read-only, without following a link and without touching atime.
 
-    It stays open while its output is written, so that large values can be copied from it by
-    the kernel; ``unchanged()`` says whether the file still is what was read.
+    ``data`` is the whole file, or for a large file its first ``HEAD_BYTES`` (``complete`` says
+    which; ``read_all()`` reads the rest). It stays open while its output is written, so that
+    large values can be copied from it by the kernel; ``unchanged()`` says whether the file
+    still is what was read.
     """
 
     def __init__(self, path: str):
@@ -68,25 +76,44 @@ class InputFile:
             st = os.fstat(self.fd)
             if not stat.S_ISREG(st.st_mode):
                 raise OSError(f"{path}: not a regular file any more")
-            chunks = []
-            want = st.st_size
-            while True:
-                # Read to the end: the file may have grown since fstat, and nothing may be cut.
-                chunk = os.read(self.fd, max(want, 1 << 16))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                want = 1 << 16
-            self.data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
+            self.size = st.st_size
             self._stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+            if st.st_size >= WHOLE_BELOW:
+                self.data = self._read(0, HEAD_BYTES)
+                self.complete = len(self.data) < HEAD_BYTES   # it shrank: unchanged() says so
+            else:
+                self.data = self._read(0, None)
+                self.complete = True
         except BaseException:
             os.close(self.fd)
             raise
 
+    def _read(self, offset: int, limit: int | None) -> bytes:
+        """From ``offset`` to ``limit`` bytes or, without a limit, to the end: the file may have
+        grown since fstat, and nothing may be cut."""
+        chunks = []
+        want = limit if limit is not None else max(self.size - offset, 1 << 16)
+        got = 0
+        while limit is None or got < limit:
+            chunk = os.pread(self.fd, want, offset + got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+            want = (limit - got) if limit is not None else 1 << 16
+        return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+
+    def read_all(self) -> bytes:
+        """The whole file (reading the rest of it if only the start was read)."""
+        if not self.complete:
+            self.data = self.data + self._read(len(self.data), None)
+            self.complete = True
+        return self.data
+
     def unchanged(self) -> bool:
         st = os.fstat(self.fd)
         return (st.st_size, st.st_mtime_ns, st.st_ino) == self._stamp and \
-            st.st_size == len(self.data)
+            (not self.complete or st.st_size == len(self.data))
 
     def close(self) -> None:
         os.close(self.fd)
@@ -98,15 +125,11 @@ class InputFile:
         self.close()
 
 
-def read_input(path: str) -> bytes:
-    """The whole file (see ``InputFile``)."""
-    with InputFile(path) as f:
-        return f.data
-
-
-def write_temp(data, tmp: str, fsync: bool = False, src_fd: int | None = None) -> None:
+def write_temp(data, tmp: str, fsync: bool = False, src_fd: int | None = None,
+               early_writeback: bool = True) -> None:
     """Write ``data`` (bytes, or an engine ``Output``, whose ranges are then copied from
-    ``src_fd`` by the kernel) to ``tmp``."""
+    ``src_fd`` by the kernel) to ``tmp``. ``early_writeback`` starts writing a large file to
+    disk at once, for runs that will flush it anyway."""
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_CLOEXEC, 0o644)
     try:
         if hasattr(data, "write_to"):
@@ -118,7 +141,8 @@ def write_temp(data, tmp: str, fsync: bool = False, src_fd: int | None = None) -
                 view = view[n:]
         if fsync:
             os.fsync(fd)
-        elif len(data) >= EARLY_WRITEBACK_BYTES and _sync_file_range is not None:
+        elif early_writeback and len(data) >= EARLY_WRITEBACK_BYTES and \
+                _sync_file_range is not None:
             # Start writing to disk now, without waiting: the checkpoint's flush then finds
             # little left to do, so the disk works while the workers keep de-identifying.
             _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)

@@ -33,6 +33,9 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
              "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 # Path separators, characters Windows refuses, and every control character.
 _BAD = re.compile(r'[/\\<>:"|?*\x00-\x1f\x7f-\x9f]')
+# Already safe as it is (UIDs and most IDs): ASCII letters, digits, "._-", no leading dot.
+_PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Leave room for a collision suffix ("_123") and ".dcm" inside the usual 255-byte limit.
 MAX_COMPONENT_BYTES = 200
 
@@ -46,7 +49,11 @@ def component(value: str | None, placeholder: str) -> str:
     """One safe, portable path component for ``value`` (``placeholder`` when empty)."""
     if value is None:
         return placeholder
-    text = "".join(ch if not _is_surrogate(ch) else "_" for ch in str(value))
+    text = str(value)
+    if _PLAIN.fullmatch(text) and text[-1] != "." and \
+            text.split(".", 1)[0].upper() not in _RESERVED:
+        return text
+    text = _SURROGATE.sub("_", text)
     text = unicodedata.normalize("NFC", text)
     text = _BAD.sub("_", text).strip().rstrip(". ")
     if not text:
@@ -66,14 +73,10 @@ def component(value: str | None, placeholder: str) -> str:
     return text
 
 
-def _is_surrogate(ch: str) -> bool:
-    return 0xD800 <= ord(ch) <= 0xDFFF
-
-
 def display_name(name: str) -> str:
     """A file name as text: bytes that are not UTF-8 (surrogate escapes) become ``\\xNN``, so
     the name can go into the journal, the report and JSON."""
-    if not any(_is_surrogate(ch) for ch in name):
+    if not _SURROGATE.search(name):
         return name
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 

@@ -1,8 +1,9 @@
 """The unit of work of a run: one input file in, one record (and maybe one temporary file) out.
 
-``Worker.process`` reads the input once, read-only, hands the bytes to the engine, and writes a
-successful result to a temporary file inside OUT (flushed to disk before it is handed back). It
-never names the final output: the coordinator does that in input order, which is what makes
+``Worker.process`` reads the input once, read-only (a large file only up to its pixel data,
+which the kernel then copies from the input into the output), hands the bytes to the engine,
+and writes a successful result to a temporary file inside OUT, not yet flushed: the coordinator
+flushes a whole batch at once. It never names the final output: the coordinator does that in input order, which is what makes
 collision suffixes deterministic. The same code runs in-process (``--jobs 1``) and in worker
 processes.
 """
@@ -41,6 +42,7 @@ class WorkerConfig:
     quarantine_dir: str | None
     state_dir: str | None         # holds the @integer store
     fsync: bool = True
+    compiled: Any = None          # the script compiled once by the coordinator, if any
 
 
 def _is_dicomdir(rel: str, data: bytes) -> bool:
@@ -85,15 +87,23 @@ def claims_dicom(rel: str, data: bytes) -> bool:
 
 
 class Worker:
-    """Compiles the script once, then processes files one by one."""
+    """Takes the compiled script (or compiles it), then processes files one by one."""
 
     def __init__(self, cfg: WorkerConfig, integers=None):
-        from . import compile_script, anonymize_file  # the engine's public API
+        from .anonymize import run_bytes
+        from .compile import compile_script
         self.cfg = cfg
-        self._anonymize = anonymize_file
-        self.compiled = compile_script(cfg.script, params=cfg.params, lookup_path=cfg.lookup_path,
-                                       mode=cfg.mode, integers=integers)
+        self._run = run_bytes
+        if cfg.compiled is not None:
+            self.compiled = cfg.compiled.with_integers(integers)
+        else:
+            self.compiled = compile_script(cfg.script, params=cfg.params,
+                                           lookup_path=cfg.lookup_path, mode=cfg.mode,
+                                           integers=integers)
         self.pid = os.getpid()
+        # A folder of its own: file creations in one shared folder wait on each other's lock.
+        self.tmp = os.path.join(cfg.tmp_dir, f"w{self.pid}")
+        self._tmp_made = False
 
     def process(self, idx: int, rel: str, path: str) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -115,30 +125,50 @@ class Worker:
         return rec
 
     def _process(self, rec: dict[str, Any], rel: str, src: InputFile) -> None:
-        data = src.data
-        rec["bytes_in"] = len(data)
+        data = src.data   # a large file's start only; the engine asks for the rest if needed
+        rec["bytes_in"] = src.size
         if _is_dicomdir(rel, data):
             rec.update(status="skipped", code=DICOMDIR,
                        message="DICOMDIR (a media directory): its records name patients and "
                                "point at source paths; not written")
             return
         try:
-            res = self._anonymize(data, self.compiled)
+            res, _ = self._run(self.compiled, data, size=src.size, read_all=src.read_all)
+            if not res.ok:
+                data = src.read_all()   # to judge and quarantine the whole file
+        except OSError as e:
+            rec.update(code=READ_ERROR, message=f"cannot read the input: {e.strerror or e}")
+            return
         except Exception as e:  # the engine promises not to raise; keep the run alive if it does
             rec.update(code=INTERNAL_ERROR, message=f"the engine raised {type(e).__name__}: {e}")
+            try:
+                data = src.read_all()
+            except OSError:
+                return
             self._quarantine(rec, data)
             return
         rec["warnings"] = list(res.warnings or [])
         rec["message"] = res.message or ""
         if res.status == "ok":
-            tmp = os.path.join(self.cfg.tmp_dir, f"{rec['idx']}.{self.pid}.part")
+            tmp = os.path.join(self.tmp, f"{rec['idx']}.part")
             # Not flushed here: the coordinator flushes a whole batch at once before renaming.
             # Large untouched values (pixel data) are copied from the input by the kernel.
-            write_temp(res.output, tmp, src_fd=src.fd)
-            if not src.unchanged():
+            try:
+                if not self._tmp_made:
+                    os.makedirs(self.tmp, exist_ok=True)
+                    self._tmp_made = True
+                write_temp(res.output, tmp, src_fd=src.fd, early_writeback=self.cfg.fsync)
+            except OSError:
+                if src.unchanged():
+                    raise   # the output side failed: the coordinator stops the run
+                changed = True
+            else:
+                changed = not src.unchanged()
+            if changed:
                 # The kernel copied from a file that changed after it was read: the output
                 # may mix two versions of it. Refuse it rather than guess.
-                os.unlink(tmp)
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
                 rec.update(code=READ_ERROR, message="the input changed while it was being "
                                                     "de-identified; run again")
                 return

@@ -22,8 +22,9 @@ import uuid
 import zlib
 
 from .. import __version__
-from .model import PIXEL_DATA, Elem
-from .parse import DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, LONG_VRS, ParsedFile
+from .model import PIXEL_DATA, Elem, NotRead
+from .parse import (DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, LONG_VRS, Incomplete,
+                    ParsedFile)
 
 #: ctpx's implementation class UID: a 2.25 (UUID-derived) UID, stable across versions.
 IMPLEMENTATION_UID = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:ctpx:implementation").int)
@@ -60,7 +61,9 @@ class _Range:
 
 class Output:
     """The bytes of an output file, as parts: ``bytes``-like values and ``_Range``s of
-    ``source`` (the input buffer, whose offsets are the input file's)."""
+    ``source`` (the input buffer, whose offsets are the input file's). When only the start of
+    the input was read, a range may lie beyond ``source``: only ``write_to`` with the input's
+    descriptor can write it."""
 
     __slots__ = ("parts", "source", "size")
 
@@ -76,7 +79,13 @@ class Output:
         """The parts as bytes-like objects (ranges as views of the input buffer)."""
         src = memoryview(self.source) if self.source is not None else None
         for p in self.parts:
-            yield src[p.offset:p.offset + p.length] if p.__class__ is _Range else p
+            if p.__class__ is _Range:
+                if src is None or p.offset + p.length > len(src):
+                    raise ValueError("part of this output is still in the input file; write "
+                                     "it with write_to(fd, input_fd)")
+                yield src[p.offset:p.offset + p.length]
+            else:
+                yield p
 
     def to_bytes(self) -> bytes:
         return b"".join(self.chunks())
@@ -90,6 +99,12 @@ class Output:
             if p.__class__ is _Range:
                 if copy is not None and _copy_range(copy, src_fd, fd, p.offset, p.length):
                     continue
+                if src is None or p.offset + p.length > len(src):
+                    if src_fd is None:
+                        raise ValueError("part of this output is still in the input file; "
+                                         "give write_to the input's descriptor")
+                    _pread_into(src_fd, fd, p.offset, p.length)
+                    continue
                 p = src[p.offset:p.offset + p.length]
             _write_all(fd, p)
 
@@ -98,6 +113,17 @@ def _write_all(fd: int, data) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _pread_into(src_fd: int, fd: int, offset: int, length: int) -> None:
+    """Copy through a bounded buffer, where the kernel cannot copy by itself."""
+    end = offset + length
+    while offset < end:
+        chunk = os.pread(src_fd, min(end - offset, 1 << 20), offset)
+        if not chunk:
+            raise OSError(f"the input ended {end - offset} bytes early while being copied")
+        _write_all(fd, chunk)
+        offset += len(chunk)
 
 
 def _copy_range(copy, src_fd: int, fd: int, offset: int, length: int) -> bool:
@@ -156,6 +182,8 @@ class _Writer:
             return
         vr = el.vr
         value = el.value
+        if value.__class__ is NotRead and (self.swap or self.source is None):
+            raise Incomplete   # these bytes are needed in memory: the caller reads the file
         if el.undefined:
             if self.implicit:
                 out.append(self.imp(g, e, 0xFFFFFFFF))
@@ -183,6 +211,8 @@ class _Writer:
 
     def _value(self, el: Elem, value):
         """A large value still exactly as the input holds it becomes a range of the input."""
+        if value.__class__ is NotRead:
+            return _Range(el.pos, value.length)
         if (self.source is not None and el.pos >= 0 and value is el.value
                 and len(value) >= RANGE_MIN and value.__class__ is memoryview
                 and value.obj is self.source):
@@ -242,11 +272,23 @@ def write_file(pf: ParsedFile, elems: dict, tail: list, sop_class: bytes,
     for el in tail:
         if el.tag & 0xFFFF:
             w.element(el)
-    head = (b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts))
+    head = [b"\x00" * 128, b"DICM", _meta_bytes(sop_class, sop_instance, ts)]
     if ts == DEFLATED_LE:
         c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
         return Output([b"".join(head), c.compress(b"".join(w.out)), c.flush()])
-    return Output([b"".join(head)] + w.out, source)
+    # One buffer between ranges, so that writing the file takes one system call per part.
+    parts = []
+    run = head
+    for p in w.out:
+        if p.__class__ is _Range:
+            parts.append(b"".join(run))
+            parts.append(p)
+            run = []
+        else:
+            run.append(p)
+    if run:
+        parts.append(b"".join(run))
+    return Output(parts, source)
 
 
 def write_dataset_only(elems: dict, implicit: bool, little: bool) -> bytes:

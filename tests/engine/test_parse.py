@@ -135,3 +135,57 @@ def test_public_elements_stored_as_un_take_their_dictionary_vr():
     el = struct.pack("<HH2sHL", 0x0010, 0x0010, b"UN", 0, 4) + b"Doe "
     pf = parse_bytes(to_bytes(dataset()) + el)
     assert pf.root.elems[0x00100010].vr == "PN"
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing from the start of a file only
+
+def _big_image(transfer_syntax="1.2.840.10008.1.2.1", meta=True, after_pixels=False):
+    ds = dataset(PatientName="Doe^John")
+    ds.Rows, ds.Columns, ds.BitsAllocated = 256, 256, 16
+    ds.PixelData = bytes(range(256)) * 512
+    if after_pixels:
+        ds.DataSetTrailingPadding = b"\x00" * 8
+    return to_bytes(ds, transfer_syntax, meta=meta)
+
+
+def test_the_start_of_a_file_is_enough_when_pixel_data_ends_it():
+    from ctpx.engine.model import NotRead
+    data = _big_image()
+    whole = parse_bytes(data)
+    cut = whole.pixel.pos + 10
+    pf = parse_bytes(data[:cut], size=len(data))
+    assert isinstance(pf.pixel.value, NotRead) and len(pf.pixel.value) == 256 * 512
+    assert pf.pixel.pos == whole.pixel.pos
+    assert sorted(pf.root.elems) == sorted(whole.root.elems)
+    assert bytes(pf.root.elems[0x00100010].value) == b"Doe^John"
+    with pytest.raises(TypeError):
+        bytes(pf.pixel.value)   # its bytes cannot be read by mistake
+
+
+@pytest.mark.parametrize("why, data, cut", [
+    ("cut inside the header", _big_image(), 300),
+    ("cut on an element boundary", None, None),
+    ("an element after the pixel data", _big_image(after_pixels=True), -20),
+    ("big endian without meta: the pixel data must be swapped", _big_image(
+        "1.2.840.10008.1.2.2", meta=False), -20),
+    ("deflated", _big_image("1.2.840.10008.1.2.1.99"), -20),
+])
+def test_anything_else_beyond_the_start_asks_for_the_whole_file(why, data, cut):
+    from ctpx.engine.parse import Incomplete
+    if data is None:
+        data = _big_image()
+        pf = parse_bytes(data)
+        name = pf.root.elems[0x00100010]
+        cut = name.pos + len(name.value)   # right after PatientName's value
+    elif cut < 0:
+        cut = len(data) + cut
+    with pytest.raises(Incomplete):
+        parse_bytes(data[:cut], size=len(data))
+    parse_bytes(data)   # while the whole file reads fine
+
+
+def test_a_size_equal_to_the_data_is_a_whole_file():
+    data = _big_image()
+    pf = parse_bytes(data, size=len(data))
+    assert bytes(pf.pixel.value) == bytes(range(256)) * 512

@@ -139,3 +139,37 @@ def test_small_or_swapped_values_are_not_ranges():
     pf = parse_bytes(to_bytes(_image()))
     out = write_file(pf, pf.root.elems, pf.tail, b"1.2.840.10008.5.1.4.1.1.7", b"9.8.7")
     assert not [p for p in out.parts if p.__class__.__name__ == "_Range"]
+
+
+def test_pixel_data_left_in_the_input_is_copied_from_it_or_refused(tmp_path, monkeypatch):
+    import pytest
+    data = to_bytes(_large_image(RANGE_MIN * 2))
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    whole = parse_bytes(data)
+    expected = write_file(whole, whole.root.elems, whole.tail, b"1.2", b"9.8.7").to_bytes()
+    pf = parse_bytes(data[:whole.pixel.pos + 1], size=len(data))   # the pixel data not read
+    out = write_file(pf, pf.root.elems, pf.tail, b"1.2", b"9.8.7")
+    assert len(out) == len(expected)
+    assert len(out.parts) == 2   # the header as one buffer, then the range
+    with pytest.raises(ValueError):
+        out.to_bytes()   # the bytes are not in memory
+    fd = os.open(tmp_path / "x", os.O_WRONLY | os.O_CREAT)
+    try:
+        with pytest.raises(ValueError):
+            out.write_to(fd)   # nor is the input given to copy them from
+    finally:
+        os.close(fd)
+    # with the kernel copy, and with the plain read/write it falls back to
+    for kernel in (True, False):
+        if not kernel:
+            monkeypatch.delattr(os, "copy_file_range", raising=False)
+        dst = tmp_path / f"out-{kernel}.dcm"
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT)
+        sfd = os.open(src, os.O_RDONLY)
+        try:
+            out.write_to(fd, sfd)
+        finally:
+            os.close(fd)
+            os.close(sfd)
+        assert dst.read_bytes() == expected

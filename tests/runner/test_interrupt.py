@@ -193,11 +193,11 @@ def test_disk_full_stops_the_run_and_resume_completes_it(tmp_path, monkeypatch):
     real = runner_worker.write_temp
     calls = {"n": 0}
 
-    def full_disk(data, tmp, fsync=False, src_fd=None):
+    def full_disk(data, tmp, **kw):
         calls["n"] += 1
         if calls["n"] > 7:
             raise OSError(errno.ENOSPC, "No space left on device", tmp)
-        return real(data, tmp, fsync, src_fd)
+        return real(data, tmp, **kw)
 
     monkeypatch.setattr(runner_worker, "write_temp", full_disk)
     out = tmp_path / "out"
@@ -247,10 +247,10 @@ def test_disk_full_in_a_worker_process_keeps_the_journal_a_prefix(tmp_path, monk
 
     real = runner_worker.write_temp
 
-    def full_at_11(data, tmp, fsync=False, src_fd=None):
+    def full_at_11(data, tmp, **kw):
         if os.path.basename(tmp).startswith("11."):
             raise OSError(errno.ENOSPC, "No space left on device", tmp)
-        return real(data, tmp, fsync, src_fd)
+        return real(data, tmp, **kw)
 
     monkeypatch.setattr(runner_worker, "write_temp", full_at_11)
     out = tmp_path / "out"

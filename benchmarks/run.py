@@ -10,7 +10,7 @@ multi-frame files) it times, on a warm page cache:
 - pydicom ``dcmread`` + ``save_as`` of every file in one process: the library floor;
 - ``ctpx apply`` with the CTP default script at ``--jobs 1`` and ``--jobs`` = cores.
 
-Each figure is the best of ``--repeat`` runs. ``ctpx apply`` is timed two ways: ``wall`` (the
+Each figure is the best of ``--repeat`` runs, taken in rounds of every contender in turn. ``ctpx apply`` is timed two ways: ``wall`` (the
 whole command, interpreter start-up and script parsing included) and ``run`` (the runner's own
 elapsed time from its report: discovery, workers, writes and flushes). The floors are timed
 around their loops, so the ratios use ``run``; start-up is a fixed cost of about 0.3 s per
@@ -154,11 +154,6 @@ print(json.dumps({"run": time.perf_counter() - t0}))
 """
 
 
-def best(fn, repeat: int) -> dict:
-    results = [fn() for _ in range(repeat)]
-    return min(results, key=lambda r: r["run"])
-
-
 def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
                    repeat: int) -> dict:
     files, size = warm(src)
@@ -201,12 +196,16 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
         wall, peak, text = run_cmd([sys.executable, "-c", code, script, src, out, str(cores)])
         return {"run": json.loads(text)["elapsed_s"], "wall": wall, "peak_rss": peak}
 
-    res["cp"] = best(cp, repeat)
-    res["cp_sync"] = best(cp_sync, repeat)
-    res["pydicom"] = best(floor, repeat)
-    res["apply_j1"] = best(apply(1), repeat)
-    res[f"apply_j{cores}"] = best(apply(cores), repeat)
-    res["apply_noflush"] = best(apply_noflush, repeat)
+    contenders = {"cp": cp, "cp_sync": cp_sync, "pydicom": floor, "apply_j1": apply(1),
+                  f"apply_j{cores}": apply(cores), "apply_noflush": apply_noflush}
+    # Rounds of every contender in turn, so that a slow spell of a shared machine falls on
+    # all of them alike rather than on whichever was being timed.
+    runs: dict[str, list] = {k: [] for k in contenders}
+    for _ in range(repeat):
+        for k, fn in contenders.items():
+            runs[k].append(fn())
+    for k, rs in runs.items():
+        res[k] = min(rs, key=lambda r: r["run"])
     for k in ("cp", "cp_sync", "pydicom", "apply_j1", f"apply_j{cores}", "apply_noflush"):
         r = res[k]
         r["files_per_s"] = files / r["run"]
@@ -257,7 +256,7 @@ def profile(src: str, work: str, script: str) -> dict:
         setattr(owner, attr, timed)
         wrapped.append((owner, attr, fn))
 
-    wrap(runner_worker, "read_input", "read the input")
+    wrap(runner_worker.InputFile, "__init__", "read the input (up to the pixel data)")
     wrap(anonymize, "parse_bytes", "engine: parse")
     wrap(anonymize, "file_rules", "engine: rules for this file")
     wrap(anonymize, "insert_elements", "engine: evaluate the script")

@@ -329,14 +329,12 @@ def _parse(data: bytes, encoding: tuple[bool, bool] | None, whole: int | None) -
             except zlib.error as e:
                 raise DicomParseError("RUN12", f"corrupt deflate stream: {e}") from None
             pos = 0
+    if whole is not None and not (pf.has_meta or pf.little):
+        raise Incomplete   # big endian without meta: the pixel data is byte-swapped on output
     pf.buffer = data
-    # Pixel data left unread must not need byte-swapping on output (big endian without meta).
-    r = _Reader(data, pf.implicit, pf.little,
-                whole if whole is not None and (pf.has_meta or pf.little) else None)
-    if whole is not None and r.whole is None:
-        raise Incomplete
+    r = _Reader(data, pf.implicit, pf.little, whole)
     pf.root, _ = r.level(pos, len(data), None, 0, False, top=pf)
-    if r.whole is not None and (pf.pixel is None or pf.pixel.value.__class__ is not NotRead):
+    if whole is not None and (pf.pixel is None or pf.pixel.value.__class__ is not NotRead):
         raise Incomplete   # the start ended on an element boundary: the rest is unknown
     cs_el = pf.root.elems.get(SPECIFIC_CHARACTER_SET)
     if cs_el is None or (cs_el.items is None and not bytes(cs_el.value).strip(b" \x00")):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -73,3 +74,18 @@ def value_after(tag: str, body: str, ds: Dataset, keyword: str | None = None, **
         return None
     v = out[key].value
     return v
+
+
+def write_output(output, dst, src=None) -> bytes:
+    """Write an engine ``Output`` to ``dst`` as the runner does (ranges copied from the input
+    file ``src`` when given) and return the bytes written."""
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    sfd = os.open(src, os.O_RDONLY) if src is not None else None
+    try:
+        output.write_to(fd, sfd)
+    finally:
+        os.close(fd)
+        if sfd is not None:
+            os.close(sfd)
+    with open(dst, "rb") as f:
+        return f.read()

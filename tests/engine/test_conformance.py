@@ -12,6 +12,7 @@ from ctpx.errors import XmlError
 from ctpx.script import load_text
 
 from . import conformance as C
+from .helpers import write_output
 
 CASES = C.cases()
 RESULTS: dict[str, bool] = {}
@@ -77,19 +78,6 @@ def test_deflated_inputs_agree_apart_from_the_pixel_data(case):
         assert out.PixelData == src.PixelData
 
 
-def _written(output, src_path, dst_path) -> bytes:
-    import os
-    fd = os.open(dst_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    sfd = os.open(src_path, os.O_RDONLY)
-    try:
-        output.write_to(fd, sfd)
-    finally:
-        os.close(fd)
-        os.close(sfd)
-    with open(dst_path, "rb") as f:
-        return f.read()
-
-
 def test_reading_only_the_start_of_each_input_changes_nothing(tmp_path, monkeypatch):
     """The runner reads a large file only up to its pixel data. Every case of the corpus, run
     from cuts of its input (just past the start of the pixel data, half-way, one byte short),
@@ -137,7 +125,7 @@ def test_reading_only_the_start_of_each_input_changes_nothing(tmp_path, monkeypa
                 fell_back += 1
             else:
                 deferred += 1
-            got = _written(res.output, r["input"], tmp_path / "out.dcm") if res.ok else None
+            got = write_output(res.output, tmp_path / "out.dcm", r["input"]) if res.ok else None
             if (res.status, res.code, res.warnings, got) != \
                     (full.status, full.code, full.warnings, expected):
                 mismatches.append(f"{case['id']} cut at {cut}")

@@ -10,6 +10,7 @@ import pytest
 from ctpx.engine import anonymize_file, compile_script
 
 from .conformance import CORPUS
+from .helpers import write_output
 
 SCRIPTS = {
     "ctp-default": "ctp-scripts/ctp-bundled/examples/example-ctp-dicom-anonymizer.script",
@@ -71,15 +72,8 @@ def _outcome(result, src_path, tmp_path):
     """(status, code, output bytes) with the output written the way the runner writes it."""
     if not result.ok:
         return result.status, result.code, None
-    dst = tmp_path / "out.dcm"
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    sfd = os.open(src_path, os.O_RDONLY)
-    try:
-        result.output.write_to(fd, sfd)
-    finally:
-        os.close(fd)
-        os.close(sfd)
-    return result.status, result.code, dst.read_bytes()
+    return result.status, result.code, write_output(result.output, tmp_path / "out.dcm",
+                                                    src_path)
 
 
 def test_reading_only_the_start_of_any_bundled_file_changes_nothing(tmp_path):

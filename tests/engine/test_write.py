@@ -6,13 +6,14 @@ import os
 import struct
 
 import pydicom
+import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from ctpx.engine.parse import parse_bytes
 from ctpx.engine.write import IMPLEMENTATION_UID, RANGE_MIN, output_transfer_syntax, write_file
 
-from .helpers import dataset, to_bytes
+from .helpers import dataset, to_bytes, write_output
 
 
 def _round_trip(data: bytes):
@@ -121,16 +122,8 @@ def test_large_pixel_data_is_a_range_of_the_input(tmp_path):
     expected = out.to_bytes()
     # written with the kernel copy from the input file, and without it: the same bytes
     for use_src in (True, False):
-        dst = tmp_path / f"out-{use_src}.dcm"
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT)
-        sfd = os.open(src, os.O_RDONLY) if use_src else None
-        try:
-            out.write_to(fd, sfd)
-        finally:
-            os.close(fd)
-            if sfd is not None:
-                os.close(sfd)
-        assert dst.read_bytes() == expected
+        assert write_output(out, tmp_path / f"out-{use_src}.dcm",
+                            src if use_src else None) == expected
     ds = pydicom.dcmread(io.BytesIO(expected))
     assert ds.PixelData == _large_image(RANGE_MIN * 2).PixelData
 
@@ -142,7 +135,6 @@ def test_small_or_swapped_values_are_not_ranges():
 
 
 def test_pixel_data_left_in_the_input_is_copied_from_it_or_refused(tmp_path, monkeypatch):
-    import pytest
     data = to_bytes(_large_image(RANGE_MIN * 2))
     src = tmp_path / "in.dcm"
     src.write_bytes(data)
@@ -154,22 +146,10 @@ def test_pixel_data_left_in_the_input_is_copied_from_it_or_refused(tmp_path, mon
     assert len(out.parts) == 2   # the header as one buffer, then the range
     with pytest.raises(ValueError):
         out.to_bytes()   # the bytes are not in memory
-    fd = os.open(tmp_path / "x", os.O_WRONLY | os.O_CREAT)
-    try:
-        with pytest.raises(ValueError):
-            out.write_to(fd)   # nor is the input given to copy them from
-    finally:
-        os.close(fd)
+    with pytest.raises(ValueError):
+        write_output(out, tmp_path / "x")   # nor is the input given to copy them from
     # with the kernel copy, and with the plain read/write it falls back to
     for kernel in (True, False):
         if not kernel:
             monkeypatch.delattr(os, "copy_file_range", raising=False)
-        dst = tmp_path / f"out-{kernel}.dcm"
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT)
-        sfd = os.open(src, os.O_RDONLY)
-        try:
-            out.write_to(fd, sfd)
-        finally:
-            os.close(fd)
-            os.close(sfd)
-        assert dst.read_bytes() == expected
+        assert write_output(out, tmp_path / f"out-{kernel}.dcm", src) == expected

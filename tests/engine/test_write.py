@@ -153,3 +153,59 @@ def test_pixel_data_left_in_the_input_is_copied_from_it_or_refused(tmp_path, mon
         if not kernel:
             monkeypatch.delattr(os, "copy_file_range", raising=False)
         assert write_output(out, tmp_path / f"out-{kernel}.dcm", src) == expected
+
+
+def _noisy_image(n_bytes: int):
+    """Pixel data with no period, so a copy from a wrong offset cannot pass for a right one."""
+    import random
+    ds = _large_image(n_bytes)
+    ds.PixelData = random.Random(7).randbytes(len(ds.PixelData))
+    return ds
+
+
+@pytest.mark.parametrize("way", ["kernel", "buffer", "small buffer", "no kernel copy"])
+@pytest.mark.parametrize("read", ["whole", "to the pixel data", "into the pixel data"])
+def test_every_way_of_copying_a_range_writes_the_same_bytes(tmp_path, monkeypatch, way, read):
+    from ctpx.engine import write
+    data = to_bytes(_noisy_image(RANGE_MIN * 3))
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    whole = parse_bytes(data)
+    expected = write_file(whole, whole.root.elems, whole.tail, b"1.2", b"9.8.7").to_bytes()
+    cut = {"whole": len(data), "to the pixel data": whole.pixel.pos + 1,
+           "into the pixel data": whole.pixel.pos + RANGE_MIN + 123}[read]
+    pf = parse_bytes(data[:cut], size=len(data))
+    out = write_file(pf, pf.root.elems, pf.tail, b"1.2", b"9.8.7")
+    if way == "kernel":
+        monkeypatch.setattr(write, "_PAGE", 1)   # every offset "lines up": the kernel copies
+    elif way == "buffer":
+        monkeypatch.setattr(write, "_PAGE", 1 << 40)   # none does: through the buffer
+    elif way == "small buffer":
+        monkeypatch.setattr(write, "_PAGE", 1 << 40)
+        monkeypatch.setattr(write, "_BUFFER_BYTES", 1000)   # many rounds of the buffer
+    else:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    assert write_output(out, tmp_path / "out.dcm", src) == expected
+
+
+def test_threads_copying_at_once_do_not_share_a_buffer(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ctpx.engine import write
+    monkeypatch.setattr(write, "_PAGE", 1 << 40)
+    monkeypatch.setattr(write, "_BUFFER_BYTES", 4096)   # many rounds, so that they interleave
+    jobs = []
+    for i in range(8):
+        ds = _noisy_image(RANGE_MIN * 2)
+        ds.PixelData = bytes([i]) + ds.PixelData[1:]
+        data = to_bytes(ds)
+        src = tmp_path / f"in{i}.dcm"
+        src.write_bytes(data)
+        whole = parse_bytes(data)
+        expected = write_file(whole, whole.root.elems, whole.tail, b"1.2", b"9").to_bytes()
+        pf = parse_bytes(data[:whole.pixel.pos + 1], size=len(data))
+        jobs.append((write_file(pf, pf.root.elems, pf.tail, b"1.2", b"9"), src, expected))
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda j: write_output(j[0], tmp_path / f"{j[1].name}.out", j[1]),
+                          jobs))
+    assert got == [e for _, _, e in jobs]

@@ -6,7 +6,6 @@ store. It pickles by rebuilding from the script IR, so worker processes can rece
 """
 from __future__ import annotations
 
-import copy
 
 import os
 
@@ -75,6 +74,9 @@ class CompiledScript:
                 if rule.label.strip():
                     self.private_aliases[rule.label.strip().lower()] = rule
 
+        #: the functions the rules evaluate (not actions such as @remove): a runner needs an
+        #: @integer store only when "integer" is one
+        self.functions = frozenset(compiler.used)
         flags = self.script.flags
         self.rpg = RemoveFlag.PRIVATE_GROUPS in flags
         self.rue = RemoveFlag.UNSPECIFIED in flags
@@ -91,7 +93,9 @@ class CompiledScript:
     def with_integers(self, integers) -> "CompiledScript":
         """The same compiled rules with another ``@integer`` store: worker processes forked
         after one compile need not compile again."""
-        twin = copy.copy(self)
+        # Not copy.copy: that goes through __reduce__, which compiles the script again.
+        twin = object.__new__(CompiledScript)
+        twin.__dict__.update(self.__dict__)
         twin._integers_spec = integers
         twin.integers = open_integers(integers)
         return twin

@@ -24,6 +24,7 @@ class Compiler:
 
     def __init__(self, params: dict[str, str]):
         self.params = params
+        self.used: set[str] = set()   # names of the functions compiled, for ``functions``
 
     # -- arguments
     def ref(self, call: Call, i: int) -> Ref:
@@ -104,6 +105,7 @@ class Compiler:
         s = spec(call.name)
         if s is None or not s.dispatched:
             return "@" + call.name + "(" + ",".join(a.raw for a in call.args) + ")"
+        self.used.add(call.name)
         return IMPLS[call.name](call, self)
 
 

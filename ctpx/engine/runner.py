@@ -520,7 +520,7 @@ class _Run:
             counter = None
             fatal: CtpxError | None = None
             try:
-                if not p.single:
+                if not p.single and not self.quiet:   # the total serves the progress only
                     counter = _Counter(p.in_root, tuple(paths.real(x) for x in
                                                          (p.state, p.quarantine, p.mapping) if x))
                 if p.jobs <= 1:
@@ -571,11 +571,17 @@ class _Run:
         self.compiled = compile_script(p.script, params=p.params, lookup_path=p.lookup,
                                        mode=p.mode, integers=None)
 
+    def _integer_state(self) -> str | None:
+        """The state folder, where the script calls @integer: its store lives there. Other
+        scripts get none (a store costs each worker a database to open)."""
+        return self.plan.state if "integer" in self.compiled.functions else None
+
     def worker_config(self) -> WorkerConfig:
         p = self.plan
         return WorkerConfig(script=p.script, params=p.params, lookup_path=p.lookup, mode=p.mode,
                             in_root=p.in_root, tmp_dir=self.tmp_dir,
-                            quarantine_dir=p.quarantine, state_dir=p.state, fsync=p.fsync,
+                            quarantine_dir=p.quarantine, state_dir=self._integer_state(),
+                            fsync=p.fsync,
                             compiled=self.compiled)
 
     def immediate_record(self, idx: int, e: Entry) -> dict[str, Any]:
@@ -585,7 +591,7 @@ class _Run:
 
     def _run_inline(self, entries: Iterator[Entry], start: int, counter) -> None:
         from .runner_integers import make_integers
-        integers, _ = make_integers(self.plan.state, None, os.getpid())
+        integers, _ = make_integers(self._integer_state(), None, os.getpid())
         worker = Worker(self.worker_config(), integers)
         idx = start
         for e in entries:

@@ -11,6 +11,7 @@ earlier one (results are named and journalled in input order).
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -99,7 +100,9 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
     ctx = _context()
     cfg = run.worker_config()
     parent = os.getpid()
-    lowwater = ctx.RawValue("q", start)
+    # Shared with the workers only where @integer needs it (runner_integers); creating it
+    # costs milliseconds.
+    lowwater = ctx.RawValue("q", start) if cfg.state_dir else None
     serial = 0
 
     def spawn() -> _Handle:
@@ -109,6 +112,10 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
 
     if cfg.state_dir:
         prepare_store(cfg.state_dir)
+    # Forked workers share the coordinator's memory until they write to it. The collector's
+    # first pass in a worker would write to every object's header, copying nearly every page;
+    # objects frozen before the fork are never visited.
+    gc.freeze()
     workers = [spawn() for _ in range(run.plan.jobs)]
     pending: dict[int, dict[str, Any]] = {}
     next_final = start          # the first index not yet named and journalled
@@ -125,7 +132,8 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
             rec = pending.pop(next_final)
             run._finalize(rec)
             next_final += 1
-        lowwater.value = next_final
+        if lowwater is not None:
+            lowwater.value = next_final
 
     def take_chunk(limit: int) -> list[tuple[int, str, str, int]]:
         nonlocal next_idx, exhausted

@@ -47,3 +47,24 @@ def test_compiled_scripts_pickle_and_give_the_same_output(tmp_path):
     c2 = pickle.loads(pickle.dumps(c))
     data = to_bytes(dataset())
     assert anonymize_file(data, c).data == anonymize_file(data, c2).data
+
+
+def test_the_functions_a_script_calls_are_listed():
+    c = script('<e en="T" t="00100020" n="id">@integer(this,pid,4)</e>'
+               '<e en="T" t="00100010" n="n">@if(this,isblank){@empty()}{@hash(this,8)}</e>'
+               '<e en="T" t="00100030" n="d">@notafunction(this)</e>')
+    assert {"integer", "if", "hash"} <= c.functions
+    assert "notafunction" not in c.functions and "lookup" not in c.functions
+
+
+def test_another_integer_store_shares_the_compiled_rules():
+    c = script('<e en="T" t="00100020" n="id">@integer(this,pid,4)</e>')
+    store = {}
+
+    class Store:
+        def get(self, key_type, text):
+            return store.setdefault((key_type, text), len(store) + 7)
+    twin = c.with_integers(Store())
+    assert twin.rules is c.rules and twin.insert_rules is c.insert_rules   # not compiled again
+    _, out = run(twin, dataset(PatientID="MRN1"))
+    assert out.PatientID == "0007" and twin.integers is not c.integers

@@ -339,6 +339,19 @@ def test_rerun_into_same_out_reuses_integer_state(tmp_path, script):
     assert set(first.items()) <= set(tree_digest(out).items())
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_integer_store_only_for_scripts_that_call_integer(tmp_path, script, jobs):
+    src = tmp_path / "in"
+    make_tree(src, patients=2, series=1, instances=1)
+    run(script, src, tmp_path / "a", jobs=jobs)
+    assert (tmp_path / "a.ctpx-state" / "integers.sqlite").is_file()
+    other = script_file(tmp_path, SCRIPT.replace("@integer(this,pid,4)", "@hash(this,8)"),
+                        "other.script")
+    rep = run(other, src, tmp_path / "b", jobs=jobs)
+    assert rep.summary["ok"] == 2
+    assert not (tmp_path / "b.ctpx-state" / "integers.sqlite").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # Single file
 

@@ -5,10 +5,12 @@ import io
 import json
 import os
 
+import pytest
+
 from ctpx.cli import main
 from ctpx.engine.runner_progress import Progress
 
-from .helpers import dicom_bytes, script_file, write
+from .helpers import dicom_bytes, make_tree, script_file, write
 
 
 def test_exit_0_when_every_file_is_written(tmp_path, capsys):
@@ -96,3 +98,20 @@ def test_progress_bar_on_a_terminal():
         p.update("ok")
     p.close()
     assert "4/4" in buf.getvalue() and "file/s" in buf.getvalue()
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_files_are_counted_for_the_progress_only_when_it_shows(tmp_path, monkeypatch, quiet):
+    from ctpx.engine import runner
+    started = []
+    real = runner._Counter
+
+    def counter(*a, **kw):
+        started.append(a)
+        return real(*a, **kw)
+    monkeypatch.setattr(runner, "_Counter", counter)
+    src = tmp_path / "in"
+    make_tree(src, patients=1, series=1, instances=2)
+    runner.apply_tree(script_file(tmp_path), src, tmp_path / "out", jobs=1, quiet=quiet,
+                      progress_stream=io.StringIO())
+    assert len(started) == (0 if quiet else 1)

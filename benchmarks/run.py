@@ -94,8 +94,16 @@ class PeakRSS:
         return self.peak
 
 
+#: Every contender runs as on a normal installation, where Python caches compiled modules
+#: (``pip install`` compiles them; an editable install caches them on first use). Some
+#: sandboxes turn that off, which would make each run compile ctpx's modules from source.
+BENCH_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+sys.dont_write_bytecode = False   # and so do the in-process timings below
+
+
 def run_cmd(args, env=None, ok=(0,)) -> tuple[float, int, str]:
     """(wall seconds, peak RSS bytes, stdout) of a command."""
+    env = BENCH_ENV if env is None else env
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             cwd=ROOT)

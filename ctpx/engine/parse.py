@@ -41,6 +41,11 @@ KNOWN_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS
 
 MAX_DEPTH = 64
 
+# The two VR bytes of an explicit header: a known VR with a 16-bit length, or one with a 32-bit
+# length; anything else reads as UN with a 32-bit length (as ``_Reader.header`` does).
+_SHORT_VR = {vr.encode("ascii"): vr for vr in KNOWN_VRS - LONG_VRS}
+_LONG_VR = {vr.encode("ascii"): vr for vr in LONG_VRS}
+
 
 class DicomParseError(Exception):
     """The input cannot be read as DICOM; ``code`` is a RUN outcome code."""
@@ -101,8 +106,18 @@ def _implicit_vr_cached(tag: int) -> str:
 
 # ------------------------------------------------------------------------------------- reader
 
+def _unpackers(e: str):
+    return (struct.Struct(e + "HH").unpack_from, struct.Struct(e + "H").unpack_from,
+            struct.Struct(e + "L").unpack_from,
+            # group, element, the two VR bytes and a 16-bit length: a short explicit header
+            struct.Struct(e + "HH2sH").unpack_from)
+
+
+_UNPACK = {True: _unpackers("<"), False: _unpackers(">")}
+
+
 class _Reader:
-    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "whole")
+    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "_head", "whole")
 
     def __init__(self, buf: bytes, implicit: bool, little: bool, whole: int | None = None):
         self.buf = buf
@@ -111,10 +126,7 @@ class _Reader:
         self.mv = memoryview(buf)
         self.implicit = implicit
         self.little = little
-        e = "<" if little else ">"
-        self._h4 = struct.Struct(e + "HH").unpack_from
-        self._u16 = struct.Struct(e + "H").unpack_from
-        self._u32 = struct.Struct(e + "L").unpack_from
+        self._h4, self._u16, self._u32, self._head = _UNPACK[little]
 
     def error(self, pos: int, msg: str):
         raise DicomParseError("RUN11", f"offset {pos}: {msg}")
@@ -148,9 +160,28 @@ class _Reader:
             self.error(pos, "sequences nested too deeply")
         lv = Level(parent=parent)
         elems = lv.elems
-        header = self.header
+        buf, mv, head, u32, implicit = self.buf, self.mv, self._head, self._u32, self.implicit
         while pos < end:
-            tag, vr, length, vpos = header(pos, end)
+            # ``header`` inlined: this loop runs once per element of every file.
+            if pos + 8 > end:
+                self.error(pos, "truncated element header")
+            g, e, vrb, length = head(buf, pos)
+            tag = (g << 16) | e
+            vpos = pos + 8
+            if g == 0xFFFE:
+                vr = None
+                length = u32(buf, pos + 4)[0]
+            elif implicit:
+                vr = _implicit_vr_cached(tag)
+                length = u32(buf, pos + 4)[0]
+            else:
+                vr = _SHORT_VR.get(vrb)
+                if vr is None:
+                    if pos + 12 > end:
+                        self.error(pos, "truncated element header")
+                    vr = _LONG_VR.get(vrb, "UN")
+                    length = u32(buf, pos + 8)[0]
+                    vpos = pos + 12
             if tag == ITEM_DELIMITER:
                 if until_delimiter:
                     return lv, vpos
@@ -178,7 +209,7 @@ class _Reader:
                 if vr == "SQ":
                     el = Elem(tag, vr, None, self.items(vpos, nxt, lv, depth))
                 else:
-                    el = Elem(tag, vr, self.mv[vpos:nxt], pos=vpos)
+                    el = Elem(tag, vr, mv[vpos:nxt], None, False, vpos)
                 pos = nxt
             if top is not None and (tag == PIXEL_DATA or top.pixel is not None):
                 if top.pixel is None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import selectors
 import signal
+import time
 from collections import deque
-from multiprocessing.connection import wait
 from typing import Any, Iterator
 
 from ..errors import CtpxError
@@ -31,6 +32,8 @@ PER_WORKER_FILES = 32     # files queued on one worker (about two chunks)
 # 1 GB multi-frame file gets nothing more until it is done.
 PER_WORKER_BYTES = 2 * CHUNK_BYTES
 WINDOW = 4096             # files handed out beyond the first unfinished one
+PACE_QUEUED = 8           # files each worker must still hold for the coordinator to nap
+PACE_SECONDS = 0.002
 
 
 def _context():
@@ -82,6 +85,39 @@ class _Handle:
                 c.close()
             except OSError:
                 pass
+
+
+class _Watch:
+    """Waits for a result or the end of any worker. The selector lives as long as the set of
+    workers does (the coordinator wakes up every few files; building a selector each time
+    costs more than the wait)."""
+
+    def __init__(self):
+        self.sel = None
+        self.handles: list[_Handle] = []
+
+    def update(self, workers: list[_Handle]) -> None:
+        if self.sel is not None and workers == self.handles:
+            return
+        # A worker came or went: start afresh rather than unregister descriptors that are
+        # closed already, and whose numbers its replacement may be reusing.
+        self.close()
+        self.sel = (selectors.PollSelector if hasattr(selectors, "PollSelector")
+                    else selectors.SelectSelector)()
+        for w in workers:
+            self.sel.register(w.results.fileno(), selectors.EVENT_READ, (w, False))
+            self.sel.register(w.proc.sentinel, selectors.EVENT_READ, (w, True))
+        self.handles = list(workers)
+
+    def ready(self, timeout: float) -> list[tuple[_Handle, bool]]:
+        """(worker, whether it ended) for each event; a worker's end comes after its results."""
+        events = [key.data for key, _ in self.sel.select(timeout)]
+        return sorted(events, key=lambda wd: wd[1])
+
+    def close(self) -> None:
+        if self.sel is not None:
+            self.sel.close()
+            self.sel = None
 
 
 def _death_message(exitcode: int | None) -> str:
@@ -216,6 +252,9 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
         workers.append(fresh)
 
     clean_exit = False
+    watch = _Watch()
+    # Not with @integer: there a worker may wait for the coordinator to take earlier results.
+    pace = lowwater is None
     try:
         while True:
             dispatch()
@@ -232,20 +271,23 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
                 if not pending and (exhausted or run.stop_reason is not None):
                     clean_exit = True
                     break
-            objs = {}
-            for w in workers:
-                objs[w.results] = w
-                objs[w.proc.sentinel] = w
-            for ready in wait(list(objs), timeout=0.2):
-                w = objs[ready]
+            if pace and run.stop_reason is None and fatal is None and \
+                    all(len(w.outstanding) >= PACE_QUEUED for w in workers):
+                # Every worker has work queued: let results gather, so that the coordinator
+                # takes them a batch per wake-up instead of one, which leaves the CPU to the
+                # workers.
+                time.sleep(PACE_SECONDS)
+            watch.update(workers)
+            for w, dead in watch.ready(0.2):
                 if w not in workers:
                     continue
-                if ready is w.proc.sentinel:
+                if dead:
                     bury(w)
                 else:
                     receive(w)
             finalize_ready()
     finally:
+        watch.close()
         if clean_exit:
             for w in workers:
                 w.stop()

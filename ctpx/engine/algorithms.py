@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import hashlib
 import math
 import re
@@ -163,6 +164,7 @@ def parse_calendar(value: str) -> Cal:
     return cal
 
 
+@functools.lru_cache(maxsize=4096)   # the files of a study repeat the same few dates
 def increment_date_value(value: str, days: int) -> str:
     """One value of ``@incrementdate`` (§6.4): shift, keep the original tail verbatim."""
     iso = "-" in value

@@ -25,8 +25,8 @@ import zlib
 
 from .. import __version__
 from .model import PIXEL_DATA, Elem, NotRead
-from .parse import (DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, LONG_VRS, Incomplete,
-                    ParsedFile)
+from .parse import (DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, KNOWN_VRS, LONG_VRS,
+                    Incomplete, ParsedFile)
 
 #: ctpx's implementation class UID: a 2.25 (UUID-derived) UID, stable across versions.
 IMPLEMENTATION_UID = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:ctpx:implementation").int)
@@ -214,7 +214,8 @@ class _Writer:
             return
         vr = el.vr
         value = el.value
-        if value.__class__ is NotRead and (self.swap or self.source is None):
+        not_read = value.__class__ is NotRead
+        if not_read and (self.swap or self.source is None):
             raise Incomplete   # these bytes are needed in memory: the caller reads the file
         if el.undefined:
             if self.implicit:
@@ -231,12 +232,13 @@ class _Writer:
         if self.implicit:
             out.append(self.imp(g, e, n + pad))
         elif vr in LONG_VRS:
-            out.append(self.long(g, e, vr.encode("ascii"), 0, n + pad))
+            out.append(self.long(g, e, _VR_BYTES.get(vr) or vr.encode("ascii"), 0, n + pad))
         elif n + pad > 0xFFFF:
             out.append(self.long(g, e, b"UN", 0, n + pad))
         else:
-            out.append(self.short(g, e, vr.encode("ascii"), n + pad))
-        out.append(self._value(el, value))
+            out.append(self.short(g, e, _VR_BYTES.get(vr) or vr.encode("ascii"), n + pad))
+        # only values not read, or large enough to be a range, need a closer look
+        out.append(self._value(el, value) if not_read or n >= RANGE_MIN else value)
         if pad:
             out.append(b"\x00" if vr in ("UI", "OB", "UN") or vr not in _TEXT_PAD else b" ")
 
@@ -252,6 +254,7 @@ class _Writer:
         return value
 
 
+_VR_BYTES = {vr: vr.encode("ascii") for vr in KNOWN_VRS}
 _TEXT_PAD = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UR UT".split())
 
 

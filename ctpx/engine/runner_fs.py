@@ -50,7 +50,7 @@ EARLY_WRITEBACK_BYTES = 128 << 10
 
 
 #: Inputs larger than ``WHOLE_BELOW`` are first read only this far: the engine needs the bytes
-#: before the pixel data, and the pixel data itself is copied from the file by the kernel.
+#: before the pixel data, and the pixel data itself is copied straight from the file.
 HEAD_BYTES = 128 << 10
 WHOLE_BELOW = 2 * HEAD_BYTES
 
@@ -60,7 +60,7 @@ class InputFile:
 
     ``data`` is the whole file, or for a large file its first ``HEAD_BYTES`` (``complete`` says
     which; ``read_all()`` reads the rest). It stays open while its output is written, so that
-    large values can be copied from it by the kernel; ``unchanged()`` says whether the file
+    large values can be copied straight from it; ``unchanged()`` says whether the file
     still is what was read.
     """
 
@@ -128,7 +128,7 @@ class InputFile:
 def write_temp(data, tmp: str, fsync: bool = False, src_fd: int | None = None,
                early_writeback: bool = True) -> None:
     """Write ``data`` (bytes, or an engine ``Output``, whose ranges are then copied from
-    ``src_fd`` by the kernel) to ``tmp``. ``early_writeback`` starts writing a large file to
+    ``src_fd``) to ``tmp``. ``early_writeback`` starts writing a large file to
     disk at once, for runs that will flush it anyway."""
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_CLOEXEC, 0o644)
     try:

@@ -1,7 +1,7 @@
 """The unit of work of a run: one input file in, one record (and maybe one temporary file) out.
 
 ``Worker.process`` reads the input once, read-only (a large file only up to its pixel data,
-which the kernel then copies from the input into the output), hands the bytes to the engine,
+which is then copied from the input into the output), hands the bytes to the engine,
 and writes a successful result to a temporary file inside OUT, not yet flushed: the coordinator
 flushes a whole batch at once. It never names the final output: the coordinator does that in input order, which is what makes
 collision suffixes deterministic. The same code runs in-process (``--jobs 1``) and in worker
@@ -156,7 +156,7 @@ class Worker:
         if res.status == "ok":
             tmp = os.path.join(self.tmp, f"{rec['idx']}.part")
             # Not flushed here: the coordinator flushes a whole batch at once before renaming.
-            # Large untouched values (pixel data) are copied from the input by the kernel.
+            # Large untouched values (pixel data) are copied straight from the input file.
             try:
                 if not self._tmp_made:
                     os.makedirs(self.tmp, exist_ok=True)
@@ -169,7 +169,7 @@ class Worker:
             else:
                 changed = not src.unchanged()
             if changed:
-                # The kernel copied from a file that changed after it was read: the output
+                # The copy came from a file that changed after it was read: the output
                 # may mix two versions of it. Refuse it rather than guess.
                 if os.path.exists(tmp):
                     os.unlink(tmp)

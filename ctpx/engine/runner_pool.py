@@ -144,14 +144,18 @@ def run_pool(run, entries: Iterator[Entry], start: int, counter) -> None:
     def spawn() -> _Handle:
         nonlocal serial
         serial += 1
-        return _Handle(ctx, cfg, parent, lowwater, serial)
+        # Forked workers share the coordinator's memory until they write to it. The
+        # collector's first pass in a worker would write to every object's header, copying
+        # nearly every page; objects frozen at the fork are never visited there. The
+        # coordinator unfreezes at once, so that a caller's garbage is still collected.
+        gc.freeze()
+        try:
+            return _Handle(ctx, cfg, parent, lowwater, serial)
+        finally:
+            gc.unfreeze()
 
     if cfg.state_dir:
         prepare_store(cfg.state_dir)
-    # Forked workers share the coordinator's memory until they write to it. The collector's
-    # first pass in a worker would write to every object's header, copying nearly every page;
-    # objects frozen before the fork are never visited.
-    gc.freeze()
     workers = [spawn() for _ in range(run.plan.jobs)]
     pending: dict[int, dict[str, Any]] = {}
     next_final = start          # the first index not yet named and journalled

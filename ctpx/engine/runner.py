@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -594,20 +595,26 @@ class _Run:
         integers, _ = make_integers(self._integer_state(), None, os.getpid())
         worker = Worker(self.worker_config(), integers)
         idx = start
-        for e in entries:
-            if self.stop_reason:
-                break
-            if counter is not None:
-                counter.poll(self.progress)
-            if e.code is not None:
-                self._finalize(self.immediate_record(idx, e))
-            else:
-                try:
-                    rec = worker.process(idx, e.rel, e.path)
-                except OSError as err:
-                    raise self.output_error(err) from None
-                self._finalize(rec)
-            idx += 1
+        # What exists now outlives the run: the collector need not walk it after every few
+        # hundred files' objects. Unfrozen afterwards, for the caller's sake.
+        gc.freeze()
+        try:
+            for e in entries:
+                if self.stop_reason:
+                    break
+                if counter is not None:
+                    counter.poll(self.progress)
+                if e.code is not None:
+                    self._finalize(self.immediate_record(idx, e))
+                else:
+                    try:
+                        rec = worker.process(idx, e.rel, e.path)
+                    except OSError as err:
+                        raise self.output_error(err) from None
+                    self._finalize(rec)
+                idx += 1
+        finally:
+            gc.unfreeze()
 
     def output_error(self, err: OSError) -> OutputError:
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""

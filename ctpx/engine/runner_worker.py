@@ -102,9 +102,6 @@ class Worker:
                                            lookup_path=cfg.lookup_path, mode=cfg.mode,
                                            integers=integers)
         self.pid = os.getpid()
-        # The compiled script and the modules live as long as the worker: keep the cyclic
-        # garbage collector from walking them again after every few hundred files' objects.
-        gc.freeze()
         # A folder of its own: file creations in one shared folder wait on each other's lock.
         self.tmp = os.path.join(cfg.tmp_dir, f"w{self.pid}")
         self._tmp_made = False
@@ -233,6 +230,9 @@ def worker_main(cfg: WorkerConfig, tasks, results, parent_pid: int, lowwater) ->
     except BaseException as e:
         results.send(("fatal", f"{type(e).__name__}: {e}"))
         return
+    # The compiled script and the modules live as long as this process: keep the cyclic
+    # garbage collector from walking them again after every few hundred files' objects.
+    gc.freeze()
     results.send(("ready",))
     while True:
         try:

@@ -352,13 +352,14 @@ def test_an_integer_store_only_for_scripts_that_call_integer(tmp_path, script, j
     assert not (tmp_path / "b.ctpx-state" / "integers.sqlite").exists()
 
 
-def test_a_run_leaves_the_callers_garbage_collector_as_it_was(tmp_path, script):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_leaves_the_callers_garbage_collector_as_it_was(tmp_path, script, jobs):
     import gc
     src = tmp_path / "in"
     make_tree(src, patients=2, series=1, instances=2)
     before = gc.get_freeze_count()
-    run(script, src, tmp_path / "out", jobs=2)
-    assert gc.get_freeze_count() == before   # objects frozen for the fork only
+    run(script, src, tmp_path / "out", jobs=jobs)
+    assert gc.get_freeze_count() == before   # objects frozen for the run only
 
 
 # ---------------------------------------------------------------------------------------------

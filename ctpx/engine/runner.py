@@ -171,16 +171,22 @@ def _is_empty_dir(path: str) -> bool:
 
 
 class _Lock:
-    """An exclusive lock on the state folder: two runs on one OUT would interleave outputs.
-    ``flock`` is released by the kernel when the holder dies, so a killed run never leaves a
-    stale lock."""
+    """An exclusive lock on the state folder, or with ``out=True`` on the output folder itself:
+    two runs into one OUT would interleave their outputs and clear each other's temporary
+    files, even with different state folders. ``flock`` is released by the kernel when the
+    holder dies, so a killed run never leaves a stale lock."""
 
-    def __init__(self, state_dir: str):
-        self.path = os.path.join(state_dir, LOCK_NAME)
+    def __init__(self, folder: str, out: bool = False):
+        self.folder = folder
+        self.out = out
         self.fd = None
 
     def acquire(self) -> None:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if self.out:   # the folder itself: nothing is added to OUT
+            self.fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        else:
+            self.fd = os.open(os.path.join(self.folder, LOCK_NAME), os.O_RDWR | os.O_CREAT,
+                              0o600)
         try:
             import fcntl
         except ImportError:  # Windows: no advisory lock; the journal's own locking remains
@@ -190,7 +196,8 @@ class _Lock:
         except OSError:
             os.close(self.fd)
             self.fd = None
-            raise UsageError(f"another ctpx apply is using the state folder {os.path.dirname(self.path)}",
+            what = "writing into" if self.out else "using the state folder"
+            raise UsageError(f"another ctpx apply is {what} {self.folder}",
                              code="OUT06") from None
 
     def release(self) -> None:
@@ -494,7 +501,14 @@ class _Run:
         resumed = self._prepare_out()
         os.makedirs(p.state, exist_ok=True)
         lock = _Lock(p.state)
+        out_lock = _Lock(p.out, out=True) if not p.single else None
         lock.acquire()
+        if out_lock is not None:
+            try:
+                out_lock.acquire()
+            except BaseException:
+                lock.release()
+                raise
         try:
             self.journal = open_journal(p.state)
             if resumed:
@@ -562,6 +576,8 @@ class _Run:
                 self.journal.close()
             if self.flusher is not None:
                 self.flusher.close()
+            if out_lock is not None:
+                out_lock.release()
             lock.release()
 
     def _probe_compile(self) -> None:

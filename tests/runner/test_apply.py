@@ -420,6 +420,25 @@ def test_second_run_on_same_state_is_refused(tmp_path, script):
         lock.release()
 
 
+def test_second_run_into_the_same_out_is_refused_whatever_its_state(tmp_path, script):
+    from ctpx.engine.runner import _Lock
+    src = tmp_path / "in"
+    write(src / "a.dcm", dicom_bytes(0))
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = _Lock(str(out), out=True)   # as a run in progress into OUT holds it
+    lock.acquire()
+    try:
+        with pytest.raises(CtpxError) as e:
+            run(script, src, out, state=str(tmp_path / "other-state"))
+        assert e.value.code == "OUT06" and str(out) in e.value.message
+        assert os.listdir(out) == []   # nothing touched
+    finally:
+        lock.release()
+    rep = run(script, src, out, state=str(tmp_path / "other-state"))   # free again
+    assert rep.summary["ok"] == 1
+
+
 def test_warnings_are_reported(tmp_path):
     # a date rule on a non-date: CTP keeps the original value and ctpx warns (RUN20/RUN21)
     text = SCRIPT.replace("@incrementdate(this,@DATEINC)", "not a date")

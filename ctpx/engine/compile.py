@@ -6,7 +6,6 @@ store. It pickles by rebuilding from the script IR, so worker processes can rece
 """
 from __future__ import annotations
 
-
 import os
 
 from ..errors import NotSupportedError, ScriptError

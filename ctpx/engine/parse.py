@@ -42,7 +42,8 @@ KNOWN_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS
 MAX_DEPTH = 64
 
 # The two VR bytes of an explicit header: a known VR with a 16-bit length, or one with a 32-bit
-# length; anything else reads as UN with a 32-bit length (as ``_Reader.header`` does).
+# length; anything else reads as UN with a 32-bit length. ``_Reader.header`` and the loop of
+# ``_Reader.level`` (which inlines it) both decide by these tables.
 _SHORT_VR = {vr.encode("ascii"): vr for vr in KNOWN_VRS - LONG_VRS}
 _LONG_VR = {vr.encode("ascii"): vr for vr in LONG_VRS}
 
@@ -107,8 +108,7 @@ def _implicit_vr_cached(tag: int) -> str:
 # ------------------------------------------------------------------------------------- reader
 
 def _unpackers(e: str):
-    return (struct.Struct(e + "HH").unpack_from, struct.Struct(e + "H").unpack_from,
-            struct.Struct(e + "L").unpack_from,
+    return (struct.Struct(e + "HH").unpack_from, struct.Struct(e + "L").unpack_from,
             # group, element, the two VR bytes and a 16-bit length: a short explicit header
             struct.Struct(e + "HH2sH").unpack_from)
 
@@ -117,7 +117,7 @@ _UNPACK = {True: _unpackers("<"), False: _unpackers(">")}
 
 
 class _Reader:
-    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u16", "_u32", "_head", "whole")
+    __slots__ = ("buf", "mv", "implicit", "little", "_h4", "_u32", "_head", "whole")
 
     def __init__(self, buf: bytes, implicit: bool, little: bool, whole: int | None = None):
         self.buf = buf
@@ -126,7 +126,7 @@ class _Reader:
         self.mv = memoryview(buf)
         self.implicit = implicit
         self.little = little
-        self._h4, self._u16, self._u32, self._head = _UNPACK[little]
+        self._h4, self._u32, self._head = _UNPACK[little]
 
     def error(self, pos: int, msg: str):
         raise DicomParseError("RUN11", f"offset {pos}: {msg}")
@@ -135,24 +135,18 @@ class _Reader:
         """(tag, vr, length, value position) of the element at ``pos``."""
         if pos + 8 > end:
             self.error(pos, "truncated element header")
-        g, e = self._h4(self.buf, pos)
+        g, e, vrb, length = self._head(self.buf, pos)
         tag = (g << 16) | e
         if g == 0xFFFE:
             return tag, None, self._u32(self.buf, pos + 4)[0], pos + 8
         if self.implicit:
             return tag, _implicit_vr_cached(tag), self._u32(self.buf, pos + 4)[0], pos + 8
-        b = self.buf[pos + 4:pos + 6]
-        try:
-            vr = b.decode("ascii")
-        except UnicodeDecodeError:
-            vr = "??"
-        if vr in KNOWN_VRS and vr not in LONG_VRS:
-            return tag, vr, self._u16(self.buf, pos + 6)[0], pos + 8
+        vr = _SHORT_VR.get(vrb)
+        if vr is not None:
+            return tag, vr, length, pos + 8
         if pos + 12 > end:
             self.error(pos, "truncated element header")
-        if vr not in KNOWN_VRS:
-            vr = "UN"
-        return tag, vr, self._u32(self.buf, pos + 8)[0], pos + 12
+        return tag, _LONG_VR.get(vrb, "UN"), self._u32(self.buf, pos + 8)[0], pos + 12
 
     def level(self, pos: int, end: int, parent: Level | None, depth: int,
               until_delimiter: bool, top: ParsedFile | None = None) -> tuple[Level, int]:
@@ -282,10 +276,8 @@ class _Reader:
 # ------------------------------------------------------------------------------------- files
 
 def _is_vr(b: bytes) -> bool:
-    try:
-        return b.decode("ascii") in KNOWN_VRS
-    except UnicodeDecodeError:
-        return False
+    b = bytes(b)
+    return b in _SHORT_VR or b in _LONG_VR
 
 
 def _meta(buf: bytes, pos: int, pf: ParsedFile) -> int:

@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,7 @@ def run_cmd(args, env=None, ok=(0,)) -> tuple[float, int, str]:
 
 
 _serial = 0
+_last_out: list[str] = []
 
 
 def fresh(work: str, label: str) -> str:
@@ -126,13 +128,37 @@ def fresh(work: str, label: str) -> str:
     it allocates new ones, so deleting a 2,000-file output right before the next run makes every
     file creation of that run scan past them (several times slower; seen with ``perf`` as
     ``recently_deleted`` under ``ext4_create``). Real runs into a new OUT do not pay that.
+
+    The previous output's pages are dropped from the page cache instead, so that the cache does
+    not grow by a corpus per measurement: on a virtual machine that hands freed memory back to
+    its host, a growing cache costs every later measurement a host page fault per page (in one
+    run, every contender became five times slower from the third round on).
     """
     global _serial
     _serial += 1
     out = os.path.join(work, "outputs", f"{_serial:03d}-{label}")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     os.sync()   # so that this measurement does not pay for the previous one's dirty pages
+    while _last_out:
+        evict(_last_out.pop())
+    _last_out.append(out)
     return out
+
+
+def evict(folder: str) -> None:
+    """Drop a written (and synced) folder's pages from the page cache."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    for root, _, names in os.walk(folder):
+        for n in names:
+            try:
+                fd = os.open(os.path.join(root, n), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def clean_all(work: str) -> None:
@@ -166,25 +192,32 @@ print(json.dumps({"run": time.perf_counter() - t0}))
 
 #: The file-system work ``ctpx apply`` cannot avoid, from Python and with no DICOM work: each
 #: of N processes opens its share of the inputs, creates each output in a folder of its own and
-#: has the kernel copy the bytes (``copy_file_range``, as ``cp`` does).
+#: has the kernel copy the bytes (``copy_file_range``, as ``cp`` does). With ``durable`` it
+#: also keeps the runner's power-cut protocol (temporary names, write-back started at once, one
+#: ``syncfs``, the renames, a second ``syncfs``): the least a run that is safe against a power
+#: cut can cost on this disk, with de-identification free.
 FS_FLOOR = r"""
-import json, os, sys, time
+import ctypes, json, os, sys, time
 from multiprocessing import get_context
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, n, durable = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "durable"
 files = sorted(os.path.join(r, f) for r, _, fs in os.walk(src) for f in fs)
+libc = ctypes.CDLL(None, use_errno=True)
 
 def copy(k):
     out = os.path.join(dst, str(k))
     os.makedirs(out)
     for i, p in enumerate(files[k::n]):
         fd = os.open(p, os.O_RDONLY)
-        o = os.open(os.path.join(out, f"{i}.dcm"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        name = os.path.join(out, f"{i}.dcm" + (".tmp" if durable else ""))
+        o = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         left, off = os.fstat(fd).st_size, 0
         while left > 0:
             c = os.copy_file_range(fd, o, left, off)
             if not c:
                 break
             left, off = left - c, off + c
+        if durable:
+            libc.sync_file_range(o, ctypes.c_longlong(0), ctypes.c_longlong(0), 2)
         os.close(o)
         os.close(fd)
 
@@ -196,6 +229,14 @@ for p in procs:
     p.start()
 for p in procs:
     p.join()
+if durable:
+    root = os.open(dst, os.O_RDONLY)
+    libc.syncfs(root)
+    for r, _, fs in os.walk(dst):
+        for f in fs:
+            os.rename(os.path.join(r, f), os.path.join(r, f[:-4]))
+    libc.syncfs(root)
+    os.close(root)
 print(json.dumps({"run": time.perf_counter() - t0}))
 """
 
@@ -223,10 +264,13 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
         wall, peak, text = run_cmd([sys.executable, "-c", PYDICOM_FLOOR, src, out])
         return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
 
-    def fs_floor():
-        out = fresh(work, f"{name}-fs")
-        wall, peak, text = run_cmd([sys.executable, "-c", FS_FLOOR, src, out, str(cores)])
-        return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
+    def fs_floor(mode: str):
+        def go():
+            out = fresh(work, f"{name}-fs-{mode}")
+            wall, peak, text = run_cmd([sys.executable, "-c", FS_FLOOR, src, out, str(cores),
+                                        mode])
+            return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
+        return go
 
     def apply(jobs: int):
         def go():
@@ -247,7 +291,8 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
         wall, peak, text = run_cmd([sys.executable, "-c", code, script, src, out, str(cores)])
         return {"run": json.loads(text)["elapsed_s"], "wall": wall, "peak_rss": peak}
 
-    contenders = {"cp": cp, "cp_sync": cp_sync, "fs": fs_floor, "pydicom": floor,
+    contenders = {"cp": cp, "cp_sync": cp_sync, "fs": fs_floor("plain"),
+                  "fs_durable": fs_floor("durable"), "pydicom": floor,
                   "apply_j1": apply(1),
                   f"apply_j{cores}": apply(cores), "apply_noflush": apply_noflush}
     # Rounds of every contender in turn, so that a slow spell of a shared machine falls on
@@ -257,7 +302,8 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
         for k, fn in contenders.items():
             runs[k].append(fn())
     for k, rs in runs.items():
-        res[k] = min(rs, key=lambda r: r["run"])
+        res[k] = dict(min(rs, key=lambda r: r["run"]))
+        res[k]["rounds"] = [round(r["run"], 4) for r in rs]   # the spread, not only the best
     for k in contenders:
         r = res[k]
         r["files_per_s"] = files / r["run"]
@@ -374,6 +420,17 @@ def machine() -> dict:
             "ctpx": __version__}
 
 
+def paired(r: dict, a: str, b: str) -> str:
+    """The throughput ratio of ``a`` to ``b`` within each round (both timed minutes apart at
+    most), as lowest, median and highest: a shared machine's slow spells move single runs."""
+    ra, rb = r[a].get("rounds"), r[b].get("rounds")
+    if not ra or not rb:
+        return "n/a"
+    ratios = sorted(y / x for x, y in zip(ra, rb))
+    mid = statistics.median(ratios)
+    return f"{ratios[0]:.2f}x to {ratios[-1]:.2f}x, median **{mid:.2f}x** ({len(ratios)} rounds)"
+
+
 def fmt_table(results: dict, cores: int) -> str:
     jn = f"apply_j{cores}"
     lines = []
@@ -385,6 +442,8 @@ def fmt_table(results: dict, cores: int) -> str:
         labels = [("cp", "`cp -r` (copy floor)"), ("cp_sync", "`cp -r` then `sync`"),
                   ("fs", f"Python, only the same file-system calls, {cores} processes "
                          f"(no DICOM work)"),
+                  ("fs_durable", "the same, kept safe against a power cut as `ctpx apply` does "
+                                 "(temporary names, `syncfs`, renames, `syncfs`)"),
                   ("pydicom", "pydicom read+write, 1 process (library floor)"),
                   ("apply_j1", "`ctpx apply --jobs 1`"), (jn, f"`ctpx apply --jobs {cores}`"),
                   ("apply_noflush", f"the same, outputs not flushed to disk (API `fsync=False`; "
@@ -398,7 +457,10 @@ def fmt_table(results: dict, cores: int) -> str:
                       f"`--jobs {cores}` / library floor: **{r[jn]['files_per_s'] / r['pydicom']['files_per_s']:.2f}x**",
                   f"- `--jobs {cores}` / copy floor: **{r[jn]['files_per_s'] / r['cp']['files_per_s']:.2f}x** "
                   f"(against `cp -r` then `sync`: {r[jn]['files_per_s'] / r['cp_sync']['files_per_s']:.2f}x; "
-                  f"against the same file-system calls alone: {r[jn]['files_per_s'] / r['fs']['files_per_s']:.2f}x)", ""]
+                  f"against the same file-system calls alone: {r[jn]['files_per_s'] / r['fs']['files_per_s']:.2f}x, "
+                  f"and kept power-cut safe: {r[jn]['files_per_s'] / r['fs_durable']['files_per_s']:.2f}x)",
+                  f"- `--jobs {cores}` / copy floor, round by round: {paired(r, jn, 'cp')}",
+                  ""]
     m = results.get("memory")
     if m:
         a, b = m["20 files"], m["2000 files"]

@@ -413,6 +413,7 @@ def machine() -> dict:
     except Exception:
         pass
     import pydicom
+
     from ctpx import __version__
     return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
             else os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
@@ -446,8 +447,8 @@ def fmt_table(results: dict, cores: int) -> str:
                                  "(temporary names, `syncfs`, renames, `syncfs`)"),
                   ("pydicom", "pydicom read+write, 1 process (library floor)"),
                   ("apply_j1", "`ctpx apply --jobs 1`"), (jn, f"`ctpx apply --jobs {cores}`"),
-                  ("apply_noflush", f"the same, outputs not flushed to disk (API `fsync=False`; "
-                                    f"not power-cut safe)")]
+                  ("apply_noflush", "the same, outputs not flushed to disk (API `fsync=False`; "
+                                    "not power-cut safe)")]
         for key, label in labels:
             x = r[key]
             peak = f"{x['peak_rss'] / 2**20:.0f}" if x.get("peak_rss") else ""

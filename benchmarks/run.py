@@ -17,7 +17,8 @@ whole command, interpreter start-up and script parsing included) and ``run`` (th
 elapsed time from its report: discovery, workers, writes and flushes). The floors are timed
 around their loops, so the ratios use ``run``; start-up is a fixed cost of about 0.3 s per
 invocation. Peak memory is the largest sum of the resident set sizes of the command's process
-tree (shared pages of forked workers are counted once per process, so this overstates).
+tree (shared pages of forked workers are counted once per process, so this overstates),
+sampled in one more round that is not timed, because sampling takes CPU from the command.
 ctpx flushes its outputs to disk (``syncfs`` per checkpoint); ``cp -r`` and the pydicom floor
 do not, so the copy floor is also shown followed by ``sync``.
 
@@ -102,16 +103,18 @@ BENCH_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 sys.dont_write_bytecode = False   # and so do the in-process timings below
 
 
-def run_cmd(args, env=None, ok=(0,)) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes, stdout) of a command."""
+def run_cmd(args, env=None, ok=(0,), monitor: bool = True) -> tuple[float, int | None, str]:
+    """(wall seconds, peak RSS bytes or None, stdout) of a command. The memory monitor polls
+    the process tree every 10 ms, which takes CPU from the command, so timed runs go without
+    it."""
     env = BENCH_ENV if env is None else env
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             cwd=ROOT)
-    mon = PeakRSS(proc.pid)
+    mon = PeakRSS(proc.pid) if monitor else None
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    peak = mon.stop()
+    peak = mon.stop() if mon is not None else None
     if proc.returncode not in ok:
         raise RuntimeError(f"{args[:4]} failed ({proc.returncode}): {err.decode()[-2000:]}")
     return wall, peak, out.decode()
@@ -246,49 +249,52 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
     files, size = warm(src)
     res = {"files": files, "bytes": size}
 
-    def cp():
+    # Each contender takes ``monitor``: whether to sample its peak memory (see run_cmd).
+    def cp(monitor):
         out = fresh(work, f"{name}-cp")
-        wall, peak, _ = run_cmd(["cp", "-r", src, out])
+        wall, peak, _ = run_cmd(["cp", "-r", src, out], monitor=monitor)
         return {"run": wall, "wall": wall, "peak_rss": peak}
 
-    def cp_sync():
+    def cp_sync(monitor):
         out = fresh(work, f"{name}-cpsync")
         t0 = time.perf_counter()
         subprocess.run(["cp", "-r", src, out], check=True)
         os.sync()
         wall = time.perf_counter() - t0
-        return {"run": wall, "wall": wall}
+        return {"run": wall, "wall": wall, "peak_rss": None}
 
-    def floor():
+    def floor(monitor):
         out = fresh(work, f"{name}-pydicom")
-        wall, peak, text = run_cmd([sys.executable, "-c", PYDICOM_FLOOR, src, out])
+        wall, peak, text = run_cmd([sys.executable, "-c", PYDICOM_FLOOR, src, out],
+                                   monitor=monitor)
         return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
 
     def fs_floor(mode: str):
-        def go():
+        def go(monitor):
             out = fresh(work, f"{name}-fs-{mode}")
             wall, peak, text = run_cmd([sys.executable, "-c", FS_FLOOR, src, out, str(cores),
-                                        mode])
+                                        mode], monitor=monitor)
             return {"run": json.loads(text)["run"], "wall": wall, "peak_rss": peak}
         return go
 
     def apply(jobs: int):
-        def go():
+        def go(monitor):
             out = fresh(work, f"{name}-apply{jobs}")
             wall, peak, text = run_cmd([sys.executable, "-m", "ctpx", "apply", script, src, out,
                                         "--jobs", str(jobs), "--quiet", "--format", "json"],
-                                       ok=(0, 1))
+                                       ok=(0, 1), monitor=monitor)
             summary = json.loads(text)["summary"]
             return {"run": summary["elapsed_s"], "wall": wall, "peak_rss": peak,
                     "ok": summary["ok"], "quarantined": summary["quarantined"]}
         return go
 
-    def apply_noflush():
+    def apply_noflush(monitor):
         out = fresh(work, f"{name}-noflush")
         code = ("import json, sys; from ctpx.engine.runner import apply_tree; "
                 "r = apply_tree(sys.argv[1], sys.argv[2], sys.argv[3], jobs=int(sys.argv[4]), "
                 "quiet=True, fsync=False); print(json.dumps(r.summary))")
-        wall, peak, text = run_cmd([sys.executable, "-c", code, script, src, out, str(cores)])
+        wall, peak, text = run_cmd([sys.executable, "-c", code, script, src, out, str(cores)],
+                                   monitor=monitor)
         return {"run": json.loads(text)["elapsed_s"], "wall": wall, "peak_rss": peak}
 
     contenders = {"cp": cp, "cp_sync": cp_sync, "fs": fs_floor("plain"),
@@ -300,10 +306,13 @@ def measure_corpus(name: str, src: str, work: str, script: str, cores: int,
     runs: dict[str, list] = {k: [] for k in contenders}
     for _ in range(repeat):
         for k, fn in contenders.items():
-            runs[k].append(fn())
+            runs[k].append(fn(False))
     for k, rs in runs.items():
         res[k] = dict(min(rs, key=lambda r: r["run"]))
         res[k]["rounds"] = [round(r["run"], 4) for r in rs]   # the spread, not only the best
+    # Peak memory from one more, untimed round.
+    for k, fn in contenders.items():
+        res[k]["peak_rss"] = fn(True)["peak_rss"]
     for k in contenders:
         r = res[k]
         r["files_per_s"] = files / r["run"]

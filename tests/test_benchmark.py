@@ -96,3 +96,14 @@ def test_table_shows_every_contender_and_ratio(bench):
         assert label in text
     # apply_j2 took 0.7 s and cp 0.1 s in the best rounds: 0.14x
     assert "`--jobs 2` / copy floor: **0.14x**" in text
+
+
+def test_timed_runs_go_without_the_memory_monitor(bench):
+    wall, peak, out = bench.run_cmd([sys.executable, "-c", "print('hi')"], monitor=False)
+    assert (peak, out.strip()) == (None, "hi") and wall > 0
+
+
+def test_memory_monitor_sees_the_process(bench):
+    pytest.importorskip("psutil")
+    _, peak, _ = bench.run_cmd([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    assert peak > 1 << 20   # an interpreter is more than a megabyte

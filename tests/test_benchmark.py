@@ -107,3 +107,9 @@ def test_memory_monitor_sees_the_process(bench):
     pytest.importorskip("psutil")
     _, peak, _ = bench.run_cmd([sys.executable, "-c", "import time; time.sleep(0.2)"])
     assert peak > 1 << 20   # an interpreter is more than a megabyte
+
+
+def test_high_water_is_at_least_the_current_size(bench):
+    psutil = pytest.importorskip("psutil")
+    me = psutil.Process()
+    assert bench._high_water(me) >= me.memory_info().rss * 0.9

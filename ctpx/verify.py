@@ -197,8 +197,13 @@ def load_mappings(paths: Iterable[str]) -> Mapping:
             i, o = head.index("input"), head.index("output")
             m.pairs += [(r[i].strip(), r[o].strip()) for r in body if len(r) > max(i, o)]
             continue
-        if "id_old" in head and "id_new" in head:
-            i, o = head.index("id_old"), head.index("id_new")
+        news: list[int] = []
+        if "id_old" in head and any(h.startswith("id_new") for h in head):
+            # id_new, or (apply's mapping_conflicts.csv) id_new_kept and id_new_other: an
+            # identifier replaced two ways maps to both.
+            i = head.index("id_old")
+            news = [k for k, h in enumerate(head) if h.startswith("id_new")]
+            o = news[0]
         elif "old" in head and "new" in head:
             i, o = head.index("old"), head.index("new")
         else:
@@ -209,8 +214,9 @@ def load_mappings(paths: Iterable[str]) -> Mapping:
                 m.pairs += [(r[0].strip(), r[1].strip()) for r in body]
                 continue
         for r in body:
-            if len(r) > max(i, o) and r[i].strip():
-                m.ids.setdefault(r[i].strip(), set()).add(r[o].strip())
+            for col in news or [o]:
+                if len(r) > max(i, col) and r[i].strip():
+                    m.ids.setdefault(r[i].strip(), set()).add(r[col].strip())
     return m
 
 

@@ -5,6 +5,7 @@ A thin wrapper over ``ctpx.engine.runner.apply_tree``; docs/apply.md is the user
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ._common import add_format, add_mode, emit_report
@@ -67,8 +68,8 @@ def add_arguments(p) -> None:
     p.add_argument("--quarantine", metavar="DIR",
                    help="copy the originals of quarantined files here (not inside OUT)")
     p.add_argument("--mapping", metavar="DIR",
-                   help="write uid_mapping.csv and patid_mapping.csv (id_old,id_new) here "
-                        "(not inside OUT)")
+                   help="write uid_mapping.csv and patid_mapping.csv (id_old,id_new), and "
+                        "mapping_conflicts.csv, here (not inside OUT)")
     p.add_argument("--state", metavar="DIR",
                    help="the folder for the run journal and @integer counters (default: "
                         "OUT.ctpx-state beside OUT)")
@@ -101,6 +102,12 @@ def run(args) -> int:
                     sections=[Section("not written", COLUMNS, problems, note)],
                     summary=s, summary_text=text)
     emit_report(report, args.format)
+    if s.get("mapping_conflicts"):
+        where = (f"; {os.path.join(args.mapping, 'mapping_conflicts.csv')} lists them"
+                 if args.mapping else "; --mapping DIR lists them")
+        print(f"ctpx apply: OUT17 {s['mapping_conflicts']} original identifier(s) were replaced "
+              f"in more than one way, so references between files may not match{where}",
+              file=sys.stderr)
     if result.interrupted:
         print("ctpx apply: interrupted; the report was written, and --resume continues the run",
               file=sys.stderr)

@@ -329,10 +329,20 @@ def _write(fc: FileCtx, lv: Level, out: dict, tag: int, el: Elem | None, vr: str
             if len(olds) == len(news):
                 for o, n in zip(olds, news):
                     if o != n:
-                        fc.uid_map[o] = n
+                        _map_uid(fc, o, n, tag)
             else:
-                fc.uid_map[old] = new
+                _map_uid(fc, old, new, tag)
     out[tag] = Elem(tag, vr, value)
+
+
+def _map_uid(fc: FileCtx, old: str, new: str, tag: int) -> None:
+    """Record a replaced UID; the first replacement stays, as in the run's mapping files."""
+    kept = fc.uid_map.setdefault(old, new)
+    if kept != new:
+        # Two rules replaced one UID differently (different roots, say): references from one
+        # element to the other no longer match.
+        fc.warn(oc.UID_REPLACED_TWICE, f"UID {old} was replaced by {kept} and by {new} in this "
+                                       f"file; the mapping keeps {kept}", tag)
 
 
 def encode(fc: FileCtx, lv: Level, tag: int, vr: str, text: str) -> bytes:

@@ -55,6 +55,9 @@ _CODES = (
                              "CTP copies such elements verbatim without running the script"),
     Code("RUN26", "warning", "the value is longer than its VR allows; it is written anyway, as CTP "
                              "writes it"),
+    Code("RUN27", "warning", "one UID was replaced by two different UIDs in this file (rules with "
+                             "different arguments); references between the elements no longer "
+                             "match, and the mapping keeps the first"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -79,6 +82,7 @@ PRIVATE_RULE_CLASH = "RUN23"
 BINARY_WRITE_IGNORED = "RUN24"
 TAIL_SCRIPT_IGNORED = "RUN25"
 VALUE_TOO_LONG = "RUN26"
+UID_REPLACED_TWICE = "RUN27"
 
 
 def describe(code: str) -> str:

@@ -43,6 +43,7 @@ from .runner_worker import Worker, WorkerConfig
 REPORT_FORMAT = "ctpx-apply-report/1"
 UID_MAPPING = "uid_mapping.csv"
 PATIENT_MAPPING = "patid_mapping.csv"
+MAPPING_CONFLICTS = "mapping_conflicts.csv"
 MASK = "*****"
 LOCK_NAME = "lock"
 
@@ -659,6 +660,7 @@ class _Run:
             "quarantined": by_status.get("quarantined", 0),
             "not_dicom": t["by_code"].get("OUT10", 0),
             "files_with_warnings": t["files_with_warnings"],
+            "mapping_conflicts": self.journal.conflict_count(),
             "by_code": t["by_code"],
             "warnings_by_code": t["warnings_by_code"],
             "bytes_in": t["bytes_in"],
@@ -729,19 +731,24 @@ class _Run:
         import csv
         journal = self.journal
 
-        def writer(rows):
+        def writer(header, rows):
             def write(f):
                 w = csv.writer(f, lineterminator="\n")
-                w.writerow(["id_old", "id_new"])
-                for old, new in rows():
-                    w.writerow([old, "" if new is None else new])
+                w.writerow(header)
+                for row in rows():
+                    w.writerow(["" if v is None else v for v in row])
             return write
 
         d = self.plan.mapping
+        pair = ["id_old", "id_new"]
         try:
-            _atomic_text(os.path.join(d, UID_MAPPING), writer(journal.uid_rows), self.plan.fsync)
-            _atomic_text(os.path.join(d, PATIENT_MAPPING), writer(journal.patient_rows),
+            _atomic_text(os.path.join(d, UID_MAPPING), writer(pair, journal.uid_rows),
                          self.plan.fsync)
+            _atomic_text(os.path.join(d, PATIENT_MAPPING), writer(pair, journal.patient_rows),
+                         self.plan.fsync)
+            _atomic_text(os.path.join(d, MAPPING_CONFLICTS),
+                         writer(["kind", "id_old", "id_new_kept", "id_new_other", "input"],
+                                journal.conflict_rows), self.plan.fsync)
         except OSError as e:
             raise OutputError(f"cannot write the mapping files in {d}: {e.strerror or e}",
                               code="OUT04") from None

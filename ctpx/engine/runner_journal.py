@@ -42,7 +42,21 @@ CREATE UNIQUE INDEX IF NOT EXISTS files_output ON files (output COLLATE NOCASE)
     WHERE output IS NOT NULL;
 CREATE TABLE IF NOT EXISTS uids (old TEXT PRIMARY KEY, new TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS patients (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
+-- An original value that files replaced in different ways ('' for a PatientID removed): uids and
+-- patients keep the first replacement, this table the others, with the input that made each.
+CREATE TABLE IF NOT EXISTS conflicts (
+    kind TEXT NOT NULL,
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    input TEXT NOT NULL,
+    PRIMARY KEY (kind, old, new)
+) WITHOUT ROWID;
 """
+
+#: Replacements recently journalled, per kind: most files of a series repeat its study, series
+#: and frame-of-reference UIDs and its PatientID, and those need no database look-up. Bounded,
+#: so memory stays flat.
+_KNOWN_MAX = 4096
 
 
 class Journal:
@@ -55,6 +69,7 @@ class Journal:
         # One transaction: a new journal then costs one flush, not one per statement.
         self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         self._in_tx = False
+        self._known: dict[str, dict[str, str | None]] = {"uids": {}, "patients": {}}
 
     # -- run identity
     def get_meta(self) -> dict[str, str]:
@@ -70,9 +85,11 @@ class Journal:
     def reset(self) -> None:
         """Forget every file (``--overwrite``); the mapping tables go too."""
         self.begin()
-        for table in ("meta", "files", "uids", "patients"):
+        for table in ("meta", "files", "uids", "patients", "conflicts"):
             self.db.execute(f"DELETE FROM {table}")
         self.commit()
+        for known in self._known.values():
+            known.clear()
 
     # -- transactions: rows are batched, and committed at checkpoints
     def begin(self) -> None:
@@ -120,11 +137,33 @@ class Journal:
              rec.get("bytes_out", 0)))
         uid_map = rec.get("uid_map")
         if uid_map:
-            self.db.executemany("INSERT OR IGNORE INTO uids (old, new) VALUES (?, ?)",
-                                uid_map.items())
+            for old, new in uid_map.items():
+                self._replaced("uids", old, new, rec["input"])
         pid = rec.get("patient")
         if pid is not None and pid[0] is not None:
-            self.db.execute("INSERT OR IGNORE INTO patients (old, new) VALUES (?, ?)", pid)
+            self._replaced("patients", pid[0], pid[1], rec["input"])
+
+    def _replaced(self, table: str, old: str, new: str | None, input_rel: str) -> None:
+        """Journal that ``old`` became ``new``; the first replacement of a value is the one
+        kept, and a different later one is recorded as a conflict."""
+        known = self._known[table]
+        if old in known:
+            kept = known[old]
+        else:
+            row = self.db.execute(f"SELECT new FROM {table} WHERE old = ?", (old,)).fetchone()
+            if row is None:
+                self.db.execute(f"INSERT INTO {table} (old, new) VALUES (?, ?)", (old, new))
+                kept = new
+            else:
+                kept = row[0]
+            if len(known) >= _KNOWN_MAX:
+                known.clear()
+            known[old] = kept
+        if kept != new:
+            self.db.execute("INSERT OR IGNORE INTO conflicts (kind, old, new, input) "
+                            "VALUES (?, ?, ?, ?)",
+                            ("uid" if table == "uids" else "patient", old,
+                             "" if new is None else new, input_rel))
 
     def files(self, where: str = "", limit: int | None = None) -> Iterator[dict[str, Any]]:
         sql = ("SELECT idx, input, output, status, code, message, warnings, quarantine, elapsed, "
@@ -153,6 +192,17 @@ class Journal:
         return {"files": row[0], "bytes_in": row[1], "bytes_out": row[2], "cpu_elapsed": row[3],
                 "files_with_warnings": row[4], "by_status": by_status, "by_code": by_code,
                 "warnings_by_code": dict(sorted(warn_codes.items(), key=lambda kv: str(kv[0])))}
+
+    def conflict_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
+
+    def conflict_rows(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(kind, old, kept replacement, other replacement, input that made it), sorted."""
+        yield from self.db.execute(
+            "SELECT c.kind, c.old, COALESCE(u.new, p.new, ''), c.new, c.input FROM conflicts c "
+            "LEFT JOIN uids u ON c.kind = 'uid' AND u.old = c.old "
+            "LEFT JOIN patients p ON c.kind = 'patient' AND p.old = c.old "
+            "ORDER BY c.kind, c.old, c.new")
 
     def uid_rows(self) -> Iterator[tuple[str, str]]:
         yield from self.db.execute("SELECT old, new FROM uids ORDER BY old")

@@ -278,3 +278,26 @@ def test_charset_is_inserted_and_kept_unless_removed():
     assert out.SpecificCharacterSet == "ISO_IR 100"
     _, out = run(rule("00080005", "@remove()"), dataset())
     assert "SpecificCharacterSet" not in out
+
+
+# ------------------------------------------------------------------ the UID map
+
+def test_uid_map_records_every_replaced_uid_once():
+    ds = dataset(SeriesInstanceUID="1.2.3.4.5.7")
+    res, out = run(script('<e en="T" t="0020000D" n="a">@hashuid(1.9.,this)</e>'
+                          '<e en="T" t="0020000E" n="b">@hashuid(1.9.,this)</e>'), ds)
+    assert res.uid_map == {"1.2.3.4.5": out.StudyInstanceUID,
+                           "1.2.3.4.5.7": out.SeriesInstanceUID}
+    assert res.warnings == []
+
+
+def test_one_uid_replaced_two_ways_in_a_file_keeps_the_first_and_warns():
+    # The same original UID in two elements, hashed under two roots: the two references no
+    # longer match, which a reviewer must hear about.
+    ds = dataset(SeriesInstanceUID="1.2.3.4.5")
+    res, out = run(script('<e en="T" t="0020000D" n="a">@hashuid(1.8.,this)</e>'
+                          '<e en="T" t="0020000E" n="b">@hashuid(1.9.,this)</e>'), ds)
+    assert out.StudyInstanceUID != out.SeriesInstanceUID
+    assert res.uid_map == {"1.2.3.4.5": out.StudyInstanceUID}   # elements go in tag order
+    assert [w["code"] for w in res.warnings] == ["RUN27"]
+    assert out.SeriesInstanceUID in res.warnings[0]["message"]

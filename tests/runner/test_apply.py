@@ -302,6 +302,49 @@ def test_mapping_files(tmp_path, script):
     assert first.SeriesInstanceUID == mapping[uid(2, 0, 0, 0)]
 
 
+#: Replaces the study UID and the PatientID differently by institution, so one patient's files
+#: from two institutions disagree.
+SPLIT_SCRIPT = """<script>
+ <e en="T" t="0020000d" n="StudyInstanceUID">@if(InstitutionName,equals,A){@hashuid(1.8.,this)}{@hashuid(1.9.,this)}</e>
+ <e en="T" t="00100020" n="PatientID">@if(InstitutionName,equals,A){PA}{PB}</e>
+</script>
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_identifiers_replaced_two_ways_are_reported_as_conflicts(tmp_path, jobs):
+    src = tmp_path / "in"
+    write(src / "a/1.dcm", dicom_bytes(0, 0, 0, 0, institution="A"))
+    write(src / "b/1.dcm", dicom_bytes(0, 0, 0, 1, institution="B"))
+    write(src / "c/1.dcm", dicom_bytes(1, 0, 0, 0, institution="A"))
+    m = tmp_path / "map"
+    rep = run(script_file(tmp_path, SPLIT_SCRIPT), src, tmp_path / "out", jobs=jobs,
+              mapping=str(m))
+    assert rep.exit_status == 0 and rep.summary["mapping_conflicts"] == 2
+    with open(m / "mapping_conflicts.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    with open(m / "uid_mapping.csv", newline="") as f:
+        kept = dict(list(csv.reader(f))[1:])
+    assert rows[0] == ["kind", "id_old", "id_new_kept", "id_new_other", "input"]
+    study = uid(1, 0, 0)
+    assert rows[1:] == [["patient", "MRN1000", "PA", "PB", "b/1.dcm"],
+                        ["uid", study, kept[study], rows[2][3], "b/1.dcm"]]
+    assert kept[study].startswith("1.8.") and rows[2][3].startswith("1.9.")
+    with open(rep.report_path, encoding="utf-8") as f:
+        assert json.load(f)["summary"]["mapping_conflicts"] == 2
+
+
+def test_a_run_without_conflicts_writes_an_empty_conflict_list(tmp_path, script):
+    src = tmp_path / "in"
+    make_tree(src, patients=2, series=1, instances=2)
+    m = tmp_path / "map"
+    rep = run(script, src, tmp_path / "out", mapping=str(m))
+    assert rep.summary["mapping_conflicts"] == 0
+    with open(m / "mapping_conflicts.csv", newline="") as f:
+        assert list(csv.reader(f)) == [["kind", "id_old", "id_new_kept", "id_new_other",
+                                        "input"]]
+
+
 # ---------------------------------------------------------------------------------------------
 # Determinism and @integer numbering
 

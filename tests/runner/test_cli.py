@@ -36,6 +36,21 @@ def test_exit_1_with_json_summary_when_files_are_not_written(tmp_path, capsys):
     assert doc["meta"]["report"].endswith("out.ctpx-report.json")
 
 
+@pytest.mark.parametrize("mapping", [False, True])
+def test_identifiers_replaced_two_ways_are_noted_on_stderr(tmp_path, capsys, mapping):
+    from .test_apply import SPLIT_SCRIPT
+    src = tmp_path / "in"
+    write(src / "a.dcm", dicom_bytes(0, institution="A"))
+    write(src / "b.dcm", dicom_bytes(0, instance=1, institution="B"))
+    args = ["apply", script_file(tmp_path, SPLIT_SCRIPT), str(src), str(tmp_path / "out"), "-q"]
+    if mapping:
+        args += ["--mapping", str(tmp_path / "map")]
+    assert main(args) == 0   # every file was written as the script says
+    err = capsys.readouterr().err
+    assert "OUT17 2 original identifier(s)" in err
+    assert ("mapping_conflicts.csv lists them" if mapping else "--mapping DIR lists them") in err
+
+
 def test_exit_2_with_a_code_on_fatal_problems(tmp_path, capsys):
     src = tmp_path / "in"
     write(src / "a.dcm", dicom_bytes(0))
@@ -60,7 +75,8 @@ def test_quarantine_and_mapping_options(tmp_path):
                "--layout", "mirror", "--jobs", "2"])
     assert rc == 1
     assert os.listdir(tmp_path / "q") == ["b.dcm"]
-    assert sorted(os.listdir(tmp_path / "m")) == ["patid_mapping.csv", "uid_mapping.csv"]
+    assert sorted(os.listdir(tmp_path / "m")) == ["mapping_conflicts.csv", "patid_mapping.csv",
+                                                   "uid_mapping.csv"]
     assert os.listdir(tmp_path / "out") == ["a.dcm"]
     assert json.loads((tmp_path / "run.json").read_text())["layout"] == "mirror"
     assert os.path.isfile(tmp_path / "st" / "journal.sqlite")

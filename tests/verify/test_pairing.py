@@ -88,6 +88,21 @@ def test_uid_mapping_file_pairs_renamed_outputs(trees, tmp_path):
     assert result.meta["paired_by"] == f"uid-map {len(trees.study.files)}"
 
 
+def test_a_mapping_folder_from_apply_reads_its_conflict_list_as_two_replacements(tmp_path):
+    # ctpx apply --mapping DIR writes uid_mapping.csv, patid_mapping.csv and
+    # mapping_conflicts.csv; the last maps an identifier to both of its replacements.
+    folder = tmp_path / "map"
+    folder.mkdir()
+    (folder / "uid_mapping.csv").write_text("id_old,id_new\n1.2.3,9.9.3\n")
+    (folder / "patid_mapping.csv").write_text("id_old,id_new\nMRN1,P1\n")
+    (folder / "mapping_conflicts.csv").write_text(
+        "kind,id_old,id_new_kept,id_new_other,input\n"
+        "uid,1.2.3,9.9.3,8.8.3,b/1.dcm\npatient,MRN1,P1,P2,b/1.dcm\n")
+    m = load_mappings([str(folder)])
+    assert m.ids == {"1.2.3": {"9.9.3", "8.8.3"}, "MRN1": {"P1", "P2"}}
+    assert m.pairs == []
+
+
 def test_unchanged_sop_uid_and_relative_path_fallback(trees, tmp_path):
     # An output tree that mirrors the input tree's names: pairs by relative path.
     mirror = tmp_path / "mirror"

@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS conflicts (
 #: and frame-of-reference UIDs and its PatientID, and those need no database look-up. Bounded,
 #: so memory stays flat.
 _KNOWN_MAX = 4096
+#: The ``kind`` a conflict row gives each mapping table.
+_KIND = {"uids": "uid", "patients": "patient"}
 
 
 class Journal:
@@ -162,8 +164,7 @@ class Journal:
         if kept != new:
             self.db.execute("INSERT OR IGNORE INTO conflicts (kind, old, new, input) "
                             "VALUES (?, ?, ?, ?)",
-                            ("uid" if table == "uids" else "patient", old,
-                             "" if new is None else new, input_rel))
+                            (_KIND[table], old, "" if new is None else new, input_rel))
 
     def files(self, where: str = "", limit: int | None = None) -> Iterator[dict[str, Any]]:
         sql = ("SELECT idx, input, output, status, code, message, warnings, quarantine, elapsed, "

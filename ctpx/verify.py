@@ -197,24 +197,22 @@ def load_mappings(paths: Iterable[str]) -> Mapping:
             i, o = head.index("input"), head.index("output")
             m.pairs += [(r[i].strip(), r[o].strip()) for r in body if len(r) > max(i, o)]
             continue
-        news: list[int] = []
         if "id_old" in head and any(h.startswith("id_new") for h in head):
             # id_new, or (apply's mapping_conflicts.csv) id_new_kept and id_new_other: an
             # identifier replaced two ways maps to both.
             i = head.index("id_old")
             news = [k for k, h in enumerate(head) if h.startswith("id_new")]
-            o = news[0]
         elif "old" in head and "new" in head:
-            i, o = head.index("old"), head.index("new")
+            i, news = head.index("old"), [head.index("new")]
         else:
-            i, o, body = 0, 1, rows            # no header: two columns
+            i, news, body = 0, [1], rows       # no header: two columns
             if body and all(len(r) >= 2 for r in body) and \
                     sum(("/" in r[0] or r[0].lower().endswith(".dcm")) for r in body) > \
                     len(body) // 2:
                 m.pairs += [(r[0].strip(), r[1].strip()) for r in body]
                 continue
         for r in body:
-            for col in news or [o]:
+            for col in news:
                 if len(r) > max(i, col) and r[i].strip():
                     m.ids.setdefault(r[i].strip(), set()).add(r[col].strip())
     return m

@@ -1,6 +1,7 @@
 """The benchmark's own helpers: what they compute and copy, never how fast (no timed tests)."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -8,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+
+from .runner.helpers import tree_digest, write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -19,23 +22,6 @@ def bench():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def _tree(root, files):
-    for rel, data in files.items():
-        p = os.path.join(root, *rel.split("/"))
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
-
-
-def _read_all(root):
-    out = []
-    for r, _, names in os.walk(root):
-        for n in names:
-            with open(os.path.join(r, n), "rb") as f:
-                out.append((n, f.read()))
-    return out
 
 
 def test_paired_ratio_is_per_round_throughput(bench):
@@ -52,25 +38,26 @@ def test_paired_without_rounds_says_so(bench):
 @pytest.mark.parametrize("mode", ["plain", "durable"])
 def test_file_system_floor_copies_every_byte(bench, tmp_path, mode):
     src = tmp_path / "src"
-    files = {f"p{i}/s/{i}.dcm": bytes([i]) * (1000 + 4099 * i) for i in range(5)}
-    _tree(str(src), files)
+    files = [bytes([i]) * (1000 + 4099 * i) for i in range(5)]
+    for i, data in enumerate(files):
+        write(src / f"p{i}/s/{i}.dcm", data)
     dst = tmp_path / "dst"
     proc = subprocess.run([sys.executable, "-c", bench.FS_FLOOR, str(src), str(dst), "2", mode],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout)["run"] > 0
-    copied = _read_all(str(dst))
-    assert sorted(d for _, d in copied) == sorted(files.values())
+    copied = tree_digest(dst)
+    assert sorted(copied.values()) == sorted(hashlib.sha256(d).hexdigest() for d in files)
     # the durable floor renames its temporary names away, as the runner does
-    assert all(n.endswith(".dcm") for n, _ in copied)
+    assert all(rel.endswith(".dcm") for rel in copied)
 
 
 def test_evict_leaves_files_as_they_were(bench, tmp_path):
-    files = {"a/b.dcm": b"x" * 10000, "c.dcm": b""}
-    _tree(str(tmp_path), files)
-    before = sorted(_read_all(str(tmp_path)))
+    write(tmp_path / "a/b.dcm", b"x" * 10000)
+    write(tmp_path / "c.dcm", b"")
+    before = tree_digest(tmp_path)
     bench.evict(str(tmp_path))
     bench.evict(str(tmp_path / "missing"))   # nothing there: nothing to do
-    assert sorted(_read_all(str(tmp_path))) == before
+    assert tree_digest(tmp_path) == before and len(before) == 2
 
 
 def test_fresh_gives_a_new_folder_each_time(bench, tmp_path):

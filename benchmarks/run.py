@@ -9,6 +9,7 @@ multi-frame files) it times, on a warm page cache:
 - ``cp -r``: the copy floor (no DICOM work at all);
 - the same file-system calls ``ctpx apply`` makes (open, create, kernel copy), from Python in
   ``--jobs`` processes with no DICOM work: what is left when the de-identification is free;
+- the same calls kept safe against a power cut as ``ctpx apply`` keeps its outputs;
 - pydicom ``dcmread`` + ``save_as`` of every file in one process: the library floor;
 - ``ctpx apply`` with the CTP default script at ``--jobs 1`` and ``--jobs`` = cores.
 
@@ -16,8 +17,8 @@ Each figure is the best of ``--repeat`` runs, taken in rounds of every contender
 whole command, interpreter start-up and script parsing included) and ``run`` (the runner's own
 elapsed time from its report: discovery, workers, writes and flushes). The floors are timed
 around their loops, so the ratios use ``run``; start-up is a fixed cost of about 0.3 s per
-invocation. Peak memory is the largest sum of the resident set sizes of the command's process
-tree (shared pages of forked workers are counted once per process, so this overstates),
+invocation. Peak memory is the largest sum of the peak resident set sizes of the command's
+process tree (shared pages of forked workers are counted once per process, so this overstates),
 sampled in one more round that is not timed, because sampling takes CPU from the command.
 ctpx flushes its outputs to disk (``syncfs`` per checkpoint); ``cp -r`` and the pydicom floor
 do not, so the copy floor is also shown followed by ``sync``.
@@ -134,7 +135,7 @@ def run_cmd(args, env=None, ok=(0,), monitor: bool = True) -> tuple[float, int |
 
 
 _serial = 0
-_last_out: list[str] = []
+_last_out: str | None = None
 
 
 def fresh(work: str, label: str) -> str:
@@ -150,14 +151,14 @@ def fresh(work: str, label: str) -> str:
     its host, a growing cache costs every later measurement a host page fault per page (in one
     run, every contender became five times slower from the third round on).
     """
-    global _serial
+    global _serial, _last_out
     _serial += 1
     out = os.path.join(work, "outputs", f"{_serial:03d}-{label}")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     os.sync()   # so that this measurement does not pay for the previous one's dirty pages
-    while _last_out:
-        evict(_last_out.pop())
-    _last_out.append(out)
+    if _last_out is not None:
+        evict(_last_out)
+    _last_out = out
     return out
 
 
@@ -445,8 +446,8 @@ def machine() -> dict:
 
 
 def paired(r: dict, a: str, b: str) -> str:
-    """The throughput ratio of ``a`` to ``b`` within each round (both timed minutes apart at
-    most), as lowest, median and highest: a shared machine's slow spells move single runs."""
+    """The throughput ratio of ``a`` to ``b`` within each round (both timed seconds apart), as
+    lowest, median and highest: a shared machine's slow spells move single runs."""
     ra, rb = r[a].get("rounds"), r[b].get("rounds")
     if not ra or not rb:
         return "n/a"
